@@ -1,0 +1,163 @@
+"""Chunking along headings and tables, with stable chunk ids.
+
+A chunk id is ``<doc_id>#<section-slug>`` plus ``-<n>`` for the n-th piece of a long
+section or table, and ``<doc_id>#p<page>-<n>`` for PDFs. It depends only on the
+document's own structure, so editing one section leaves the ids (and cached embeddings)
+of the other sections alone, and a source link keeps pointing at the same place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from assistant.retrieval.models import Chunk, Document
+from assistant.retrieval.tokenize import fold
+
+MAX_CHARS = 900
+TABLE_ROWS = 8
+_HEADING = re.compile(r"^(#{1,4})\s+(.+?)\s*#*\s*$")
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def slug(text: str) -> str:
+    value = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+    return value[:60] or "section"
+
+
+def _split_long(text: str, limit: int = MAX_CHARS) -> list[str]:
+    """Split on paragraphs, then sentences, never in the middle of a sentence if avoidable."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    units: list[str] = []
+    for para in re.split(r"\n\s*\n", text):
+        if len(para) <= limit:
+            units.append(para)
+        else:
+            units.extend(re.split(r"(?<=[.!?])\s+", para))
+    for unit in units:
+        if current and len(current) + len(unit) + 2 > limit:
+            pieces.append(current)
+            current = unit
+        else:
+            current = f"{current}\n\n{unit}" if current else unit
+    if current:
+        pieces.append(current)
+    return [p.strip() for p in pieces if p.strip()]
+
+
+def _blocks(lines: list[str]) -> list[tuple[str, str]]:
+    """Split a section body into ('text'|'table', content) blocks."""
+    blocks: list[tuple[str, str]] = []
+    buf: list[str] = []
+    kind = "text"
+    for line in lines:
+        line_kind = "table" if _TABLE_ROW.match(line) else "text"
+        if line_kind != kind and buf:
+            blocks.append((kind, "\n".join(buf)))
+            buf = []
+        kind = line_kind
+        buf.append(line)
+    if buf:
+        blocks.append((kind, "\n".join(buf)))
+    return [(k, c) for k, c in blocks if c.strip()]
+
+
+def _table_pieces(table: str) -> list[str]:
+    """Tables are chunked by rows with the header repeated, so each piece is readable alone."""
+    rows = [r for r in table.splitlines() if r.strip()]
+    if len(rows) >= 2 and _TABLE_SEP.match(rows[1]):
+        header, body = rows[:2], rows[2:]
+    else:
+        header, body = [], rows
+    if not body:
+        return ["\n".join(header)]
+    return ["\n".join(header + body[i : i + TABLE_ROWS]) for i in range(0, len(body), TABLE_ROWS)]
+
+
+def chunk_markdown(doc: Document, url: str, metadata: dict) -> list[Chunk]:
+    sections: list[tuple[str, list[str]]] = [("", [])]
+    path: list[str] = []
+    in_code = False
+    for line in doc.text.splitlines():
+        if line.strip().startswith("```"):
+            in_code = not in_code
+        match = None if in_code else _HEADING.match(line)
+        if match:
+            level = len(match.group(1))
+            path = [*path[:level - 1], match.group(2).strip()]
+            sections.append((" › ".join(path[-2:]), []))
+        else:
+            sections[-1][1].append(line)
+    chunks: list[Chunk] = []
+    used: dict[str, int] = {}
+    for heading, body in sections:
+        blocks = _blocks(body)
+        if not blocks:
+            continue
+        base = slug(heading) if heading else "intro"
+        used[base] = used.get(base, 0) + 1
+        if used[base] > 1:
+            base = f"{base}-{used[base]}"
+        pieces: list[str] = []
+        text_buf = ""
+        for kind, content in blocks:
+            if kind == "table":
+                if text_buf.strip():
+                    pieces.extend(_split_long(text_buf.strip()))
+                    text_buf = ""
+                pieces.extend(_table_pieces(content))
+            else:
+                text_buf += content + "\n"
+        if text_buf.strip():
+            pieces.extend(_split_long(text_buf.strip()))
+        for n, piece in enumerate(pieces):
+            chunk_id = f"{doc.doc_id}#{base}" + (f"-{n + 1}" if n else "")
+            chunks.append(_chunk(doc, chunk_id, heading or doc.title, piece, url, None, metadata))
+    return chunks
+
+
+def chunk_pdf(doc: Document, url: str, metadata: dict) -> list[Chunk]:
+    chunks = []
+    for page, text in doc.pages:
+        for n, piece in enumerate(_split_long(re.sub(r"[ \t]+", " ", text).strip())):
+            chunk_id = f"{doc.doc_id}#p{page}" + (f"-{n + 1}" if n else "")
+            chunks.append(
+                _chunk(
+                    doc, chunk_id, f"{doc.title} (S./p. {page})", piece, f"{url}#page={page}", page, metadata
+                )
+            )
+    return chunks
+
+
+def _chunk(
+    doc: Document, chunk_id: str, section: str, text: str, url: str, page: int | None, metadata: dict
+) -> Chunk:
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=doc.doc_id,
+        title=doc.title,
+        section=section,
+        text=text,
+        doc_type=doc.doc_type,
+        language=doc.language,
+        url=url,
+        page=page,
+        metadata=metadata,
+    )
+
+
+def chunk_document(
+    doc: Document, url_for: Callable[[Document], str], metadata: dict | None = None
+) -> list[Chunk]:
+    """All chunks of one document; ``metadata`` is the filterable metadata shared by its chunks."""
+    meta = metadata if metadata is not None else {}
+    url = url_for(doc)
+    if doc.kind == "pdf":
+        return chunk_pdf(doc, url, meta)
+    if doc.kind == "product":
+        return [_chunk(doc, doc.doc_id, doc.title, doc.text, url, None, meta)]
+    return chunk_markdown(doc, url, meta)
