@@ -337,7 +337,7 @@ def _last_n(m: re.Match[str], today: date, original: str) -> Span | None:
 
 def _numeric_date(m: re.Match[str], today: date, original: str) -> Span | None:
     day, month = int(m.group("d")), int(m.group("m"))
-    year = _year(m.group("y"))
+    year = _year(m.groupdict().get("y"))
     found = _safe_date(year, month, day) if year else _recent_day_month(today, day, month)
     return (found, found) if found else None
 
@@ -350,7 +350,7 @@ def _iso_date(m: re.Match[str], today: date, original: str) -> Span | None:
 def _named_date(m: re.Match[str], today: date, original: str) -> Span | None:
     month = _MONTHS[m.group("mon")]
     day = int(m.group("d"))
-    year = _year(m.group("y"))
+    year = _year(m.groupdict().get("y"))
     found = _safe_date(year, month, day) if year else _recent_day_month(today, day, month)
     return (found, found) if found else None
 
