@@ -1,0 +1,60 @@
+"""The application: one FastAPI app that only wires routers, middleware and error handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from assistant.gateway import chat, health, webhook
+from assistant.gateway.errors import install_error_handlers
+from assistant.gateway.middleware import BodyLimit, SecurityHeaders
+from assistant.gateway.rasa_client import get_rasa_client
+from assistant.settings import PROJECT_ROOT, Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await get_rasa_client().aclose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="B2B buying assistant",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/api/docs" if settings.is_development else None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    install_error_handlers(app)
+    app.include_router(chat.router)
+    app.include_router(health.router)
+    app.include_router(webhook.router)
+    app.mount("/widget", StaticFiles(directory=PROJECT_ROOT / "widget"), name="widget")
+
+    app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-Id"],
+            expose_headers=["Retry-After"],
+            max_age=600,
+        )
+    app.add_middleware(
+        BodyLimit,
+        default_limit=64 * 1024,
+        limits={"/api/upload": settings.max_upload_bytes + 16 * 1024, "/admin": settings.max_upload_bytes + 16 * 1024,
+                "/webhook": 8 * 1024 * 1024},
+    )
+    return app

@@ -1,0 +1,117 @@
+"""POST /api/chat: one turn of a conversation, exactly as DESIGN.md's chat API describes it."""
+
+from __future__ import annotations
+
+import logging
+import math
+import uuid
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from assistant import i18n
+from assistant.gateway.deps import AppSettings, Identity
+from assistant.gateway.dialogue import UnknownPayload, neutralise_text, render_messages, validate_payload
+from assistant.gateway.errors import ApiError, request_language
+from assistant.gateway.rasa_client import EngineUnavailable, get_rasa_client
+from assistant.gateway.ratelimit import RateLimiter
+from assistant.identity import ConversationForbidden, MalformedConversationId, get_binder, get_signer
+from assistant.language import detect_language
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/api", tags=["chat"])
+
+SKU_PATTERN = r"^[A-Za-z0-9]{2,5}-[0-9]{3,4}(-[0-9A-Za-z]{2,3})?$"
+
+
+class ChatContext(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sku: Annotated[StrictStr, Field(pattern=SKU_PATTERN)] | None = None
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    message: Annotated[StrictStr, Field(min_length=1, max_length=2000)] | None = None
+    conversation_id: Annotated[StrictStr, Field(max_length=64)] | None = None
+    locale: Literal["de", "en"] | None = None
+    payload: Annotated[StrictStr, Field(min_length=2, max_length=1000)] | None = None
+    context: ChatContext | None = None
+
+
+class Button(BaseModel):
+    title: str
+    payload: str
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: Literal["text", "buttons", "products", "documents", "sources"]
+    text: str | None = None
+    buttons: list[Button] | None = None
+    items: list[dict[str, Any]] | None = None
+
+
+class ChatReply(BaseModel):
+    conversation_id: str
+    messages: list[ChatMessage]
+
+
+@lru_cache(maxsize=1)
+def _limiter(per_minute: int) -> RateLimiter:
+    return RateLimiter(per_minute)
+
+
+def _client_key(request: Request, identity_key: str) -> str:
+    if identity_key != "anonymous":
+        return f"id:{identity_key}"
+    return f"ip:{request.client.host if request.client else 'unknown'}"
+
+
+@router.post("/chat", response_model=ChatReply, response_model_exclude_none=True)
+async def chat(body: ChatRequest, request: Request, identity: Identity, settings: AppSettings) -> ChatReply:
+    page_locale = body.locale or (None if identity.is_anonymous else identity.locale)
+    language = request_language(request, page_locale)
+
+    wait = _limiter(settings.rate_limit_per_minute).check(_client_key(request, identity.binding_key))
+    if wait > 0:
+        raise ApiError(429, "rate_limited", language, headers={"Retry-After": str(math.ceil(wait))})
+
+    if body.message is not None and body.payload is not None:
+        raise ApiError(400, "message_and_payload", language)
+    if body.payload is not None:
+        try:
+            text = validate_payload(body.payload)
+        except UnknownPayload as exc:
+            raise ApiError(400, "unknown_payload", language) from exc
+    elif body.message is not None:
+        text = neutralise_text(body.message)
+        if not text:
+            raise ApiError(400, "message_empty", language)
+        language = detect_language(text, fallback=language)
+    else:
+        raise ApiError(400, "message_empty", language)
+
+    binder = get_binder()
+    conversation_id = binder.issue(identity) if body.conversation_id is None else body.conversation_id
+    try:
+        sender = binder.sender_for(conversation_id, identity)
+    except MalformedConversationId as exc:
+        raise ApiError(400, "invalid_conversation", language) from exc
+    except ConversationForbidden as exc:
+        raise ApiError(403, "conversation_forbidden", language) from exc
+
+    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    page = body.context.model_dump(exclude_none=True) if body.context else {}
+    metadata = get_signer().sign(identity, sender=sender, language=language, page=page, request_id=request_id)
+    try:
+        raw = await get_rasa_client().send(sender, text, metadata)
+    except EngineUnavailable as exc:
+        log.warning("dialogue engine unavailable: %s", exc)
+        raise ApiError(503, "engine_down", language, headers={"Retry-After": "5"}) from exc
+
+    messages = render_messages(raw, language)
+    if not messages:
+        messages = [i18n.render("internal_error", language)]
+    return ChatReply(conversation_id=conversation_id, messages=[ChatMessage(**m) for m in messages])
