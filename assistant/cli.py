@@ -1,0 +1,145 @@
+"""The `assistant` command: development tokens, demo data, the knowledge base, and starting the stack."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+
+from assistant.commerce import demo_people
+from assistant.settings import InsecureSettings, get_settings
+
+
+def _cmd_token(args: argparse.Namespace) -> int:
+    from assistant.identity import mint_token
+
+    settings = get_settings()
+    if not settings.is_development:
+        print("assistant token: only available in development (ASSISTANT_PROFILE=development)", file=sys.stderr)
+        return 2
+    user = demo_people.find_user(args.user)
+    if user is None:
+        known = ", ".join(u.email for u in demo_people.USERS)
+        print(f"assistant token: no demo user {args.user!r}. Known: {known}", file=sys.stderr)
+        return 2
+    print(
+        mint_token(
+            sub=user.id, customer=user.customer, roles=user.roles, locale=user.locale,
+            email=user.email, name=user.name, ttl_s=args.ttl,
+        )
+    )
+    return 0
+
+
+def _cmd_demo_users(args: argparse.Namespace) -> int:
+    rows = [
+        {
+            "email": u.email, "name": u.name, "user_id": u.id, "account": u.customer,
+            "account_name": (demo_people.account(u.customer) or demo_people.ACCOUNTS[0]).name,
+            "roles": list(u.roles), "locale": u.locale, "approval_limit_eur": u.approval_limit_eur,
+        }
+        for u in demo_people.USERS
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{'E-MAIL':42} {'NAME':18} {'ACCOUNT':9} {'ROLES':20} LOCALE")
+    for r in rows:
+        print(f"{r['email']:42} {r['name']:18} {r['account']:9} {','.join(r['roles']):20} {r['locale']}")
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "assistant.gateway.app:create_app", factory=True, host=args.host or settings.host,
+        port=args.port or settings.port, workers=args.workers or settings.workers, access_log=False,
+    )
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from assistant.runner import Stack, StartupFailed
+
+    settings = get_settings()
+    stack = Stack(settings=settings)
+    stopping = False
+
+    def _stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    print("Starting Rasa and the app …", flush=True)
+    try:
+        seconds = stack.start()
+    except StartupFailed as exc:
+        print(f"assistant run: {exc}", file=sys.stderr)
+        return 1
+    base = stack.app_url
+    print(
+        f"\nReady in {seconds:.1f} s.\n"
+        f"  Shop (anonymous):        {base}/\n"
+        f"  Customer portal (demo):  {base}/portal\n"
+        f"  Admin (knowledge):       {base}/admin   (user {settings.admin_user})\n"
+        f"  Chat API:                {base}/api/chat   (docs {base}/api/docs)\n"
+        f"  Health:                  {base}/healthz\n"
+        f"Logs in {settings.var_dir / 'log'}. Press Ctrl-C to stop.",
+        flush=True,
+    )
+    try:
+        while not stopping:
+            for name, proc in list(stack.processes.items()):
+                if proc.poll() is not None:
+                    print(f"{name} stopped unexpectedly (code {proc.returncode}); see var/log/{name}.log",
+                          file=sys.stderr)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        print("\nStopping …", flush=True)
+        stack.stop()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("token", help="print a development JWT for a demo user")
+    p.add_argument("--user", required=True, help="e-mail of a demo user (see `assistant demo users`)")
+    p.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
+    p.set_defaults(func=_cmd_token)
+
+    p = sub.add_parser("serve", help="start the app alone (Rasa must be running)")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.add_argument("--workers", type=int)
+    p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("run", help="start Rasa and the app, wait until ready, stop both on Ctrl-C")
+    p.set_defaults(func=_cmd_run)
+
+    demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_command", required=True)
+    p = demo.add_parser("users", help="list the demo users with e-mail, account and roles")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_demo_users)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except InsecureSettings as exc:
+        print(f"assistant: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
