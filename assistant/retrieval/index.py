@@ -160,9 +160,7 @@ class IndexStore:
         if not self.versions_dir.is_dir():
             return
         current = self.current_version()
-        versions = sorted(
-            p.name for p in self.versions_dir.iterdir() if p.is_dir() and not p.name.startswith(".")
-        )
+        versions = sorted(p.name for p in self.versions_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
         keep = set(versions[-self.keep :]) | ({current} if current else set())
         for name in versions:
             if name not in keep:
@@ -329,9 +327,7 @@ class IndexStore:
         import faiss
 
         (folder / "chunks.json").write_text(
-            json.dumps(
-                [_chunk_to_dict(c, h) for c, h in zip(chunks, hashes, strict=True)], ensure_ascii=False
-            ),
+            json.dumps([_chunk_to_dict(c, h) for c, h in zip(chunks, hashes, strict=True)], ensure_ascii=False),
             encoding="utf-8",
         )
         np.save(folder / "embeddings.npy", vectors)
@@ -376,9 +372,7 @@ class IndexStore:
             },
             "issues": [str(i) for i in report.issues],
         }
-        (folder / "manifest.json").write_text(
-            json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
-        )
+        (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
 
     # ---------------------------------------------------------------- load
     def load(self, version: str | None = None) -> LoadedIndex:

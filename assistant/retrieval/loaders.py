@@ -122,9 +122,7 @@ def _line_of(text: str, needle: str) -> int:
     return text.count("\n", 0, index) + 1 if index >= 0 else 1
 
 
-def load_markdown(
-    path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES
-) -> tuple[Document | None, list[Issue]]:
+def load_markdown(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[Document | None, list[Issue]]:
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     if issue := _size_issue(path, rel, max_bytes):
         return None, [issue]
@@ -141,9 +139,7 @@ def load_markdown(
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark is not None else 1
-        return None, [
-            Issue(rel, line, f"front matter is not valid YAML ({getattr(exc, 'problem', 'syntax')})")
-        ]
+        return None, [Issue(rel, line, f"front matter is not valid YAML ({getattr(exc, 'problem', 'syntax')})")]
     if not isinstance(meta, dict):
         return None, [Issue(rel, 2, "front matter must be a mapping of keys to values")]
     issues = _meta_issues(meta, rel, 2)
@@ -155,9 +151,7 @@ def load_markdown(
         return None, issues
     body = text[match.end() :]
     if not body.strip():
-        return None, [
-            Issue(rel, _line_of(text, body[:1] or "\n"), "document has no text after the front matter")
-        ]
+        return None, [Issue(rel, _line_of(text, body[:1] or "\n"), "document has no text after the front matter")]
     meta = _normalise_meta(meta)
     return (
         Document(
@@ -198,9 +192,7 @@ def load_pdf(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[D
     sidecar = _sidecar(path)
     side_rel = sidecar.relative_to(root).as_posix() if sidecar and sidecar.is_relative_to(root) else rel
     if sidecar is None:
-        return None, [
-            Issue(rel, 0, f"PDF needs a metadata sidecar {path.stem}.meta.yml (id, type, language, title)")
-        ]
+        return None, [Issue(rel, 0, f"PDF needs a metadata sidecar {path.stem}.meta.yml (id, type, language, title)")]
     try:
         meta = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
     except (yaml.YAMLError, UnicodeDecodeError):
@@ -327,9 +319,7 @@ def parse_product_row(row: dict[str, str]) -> Product:
     )
 
 
-def load_products(
-    path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES
-) -> tuple[list[Product], list[Issue], bool]:
+def load_products(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[list[Product], list[Issue], bool]:
     """Returns (products, issues, fatal). A wrong header is fatal; a bad row is skipped."""
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     if issue := _size_issue(path, rel, max_bytes):
@@ -359,9 +349,7 @@ def load_products(
             continue
         if product.sku in seen:
             issues.append(
-                Issue(
-                    rel, line, f"duplicate article number {product.sku} (first on line {seen[product.sku]})"
-                )
+                Issue(rel, line, f"duplicate article number {product.sku} (first on line {seen[product.sku]})")
             )
             continue
         seen[product.sku] = line
@@ -489,9 +477,7 @@ def load_all(root: Path, max_bytes: int = MAX_FILE_BYTES) -> Loaded:
             continue
         unknown = [s for s in doc.metadata.get("products", []) if s not in skus]
         if unknown and out.products:
-            line = (
-                _line_of((root / doc.source).read_text(encoding="utf-8", errors="replace"), "\nproducts:") + 1
-            )
+            line = _line_of((root / doc.source).read_text(encoding="utf-8", errors="replace"), "\nproducts:") + 1
             line = line if doc.kind == "markdown" else 0
             out.issues.append(Issue(doc.source, line, f"references unknown article(s): {', '.join(unknown)}"))
             continue

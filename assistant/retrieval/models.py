@@ -135,9 +135,7 @@ class Chunk:
     @property
     def embed_text(self) -> str:
         """What the embedder and BM25 see: title and section give a short chunk its context."""
-        head = (
-            self.title if not self.section or self.section == self.title else f"{self.title} — {self.section}"
-        )
+        head = self.title if not self.section or self.section == self.title else f"{self.title} — {self.section}"
         return f"{head}\n{self.text}"
 
 
@@ -226,8 +224,7 @@ class BuildReport:
             "reused": self.reused,
             "duration_s": round(self.duration_s, 3),
             "issues": [
-                {"path": i.path, "line": i.line, "message": i.message, "severity": i.severity}
-                for i in self.issues
+                {"path": i.path, "line": i.line, "message": i.message, "severity": i.severity} for i in self.issues
             ],
         }
 

@@ -165,17 +165,13 @@ class MetaColumns:
         self.doc_type = np.array([c.doc_type for c in chunks], dtype=object)
         self.language = np.array([c.language for c in chunks], dtype=object)
         self.doc_id = np.array([c.doc_id for c in chunks], dtype=object)
-        self.families = [
-            frozenset(_listify(c.metadata.get("families") or c.metadata.get("family"))) for c in chunks
-        ]
+        self.families = [frozenset(_listify(c.metadata.get("families") or c.metadata.get("family"))) for c in chunks]
         self.certs = [frozenset(_listify(c.metadata.get("certifications"))) for c in chunks]
         self.skus = [frozenset(_listify(c.metadata.get("products"))) for c in chunks]
         nan = float("nan")
         self.temp_min = np.array([_num(c.metadata.get("temp_min_c"), nan) for c in chunks], dtype=np.float32)
         self.temp_max = np.array([_num(c.metadata.get("temp_max_c"), nan) for c in chunks], dtype=np.float32)
-        self.pressure = np.array(
-            [_num(c.metadata.get("pressure_max_bar"), nan) for c in chunks], dtype=np.float32
-        )
+        self.pressure = np.array([_num(c.metadata.get("pressure_max_bar"), nan) for c in chunks], dtype=np.float32)
 
     def mask(self, f: Filters) -> np.ndarray:
         m = np.ones(self.n, dtype=bool)
@@ -229,9 +225,7 @@ def rrf(rankings: Iterable[Sequence[int]], k: int = RRF_K) -> dict[int, float]:
     return fused
 
 
-def top_k(
-    scores: np.ndarray, k: int, mask: np.ndarray | None = None, positive_only: bool = False
-) -> list[int]:
+def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None, positive_only: bool = False) -> list[int]:
     s = scores if mask is None else np.where(mask, scores, -np.inf)
     if positive_only:
         s = np.where(s > 0, s, -np.inf)
@@ -246,9 +240,7 @@ def top_k(
 class Searcher:
     """One loaded, immutable index version: BM25 + FAISS + chunk metadata."""
 
-    def __init__(
-        self, chunks: list[Chunk], bm25: BM25Index, faiss_index, embedder, version: str = ""
-    ) -> None:
+    def __init__(self, chunks: list[Chunk], bm25: BM25Index, faiss_index, embedder, version: str = "") -> None:
         self.chunks = chunks
         self.bm25 = bm25
         self.faiss = faiss_index
@@ -271,9 +263,7 @@ class Searcher:
                 return []
             sel = faiss.IDSelectorBatch(allowed)
             params = (
-                faiss.SearchParametersIVF(sel=sel)
-                if hasattr(self.faiss, "nprobe")
-                else faiss.SearchParameters(sel=sel)
+                faiss.SearchParametersIVF(sel=sel) if hasattr(self.faiss, "nprobe") else faiss.SearchParameters(sel=sel)
             )
             if isinstance(self.faiss, faiss.IndexHNSWFlat):
                 params = faiss.SearchParametersHNSW(sel=sel, efSearch=max(64, k))

@@ -1,0 +1,277 @@
+"""KnowledgeService: the one entry point the actions, admin pages and CLI use.
+
+Lazy: nothing loads until the first call; the embedding model and the index load then,
+once, under a lock. Every call on the query path checks (at most every
+``settings.index_poll_s``) whether ``CURRENT`` names a new version and swaps it in, so a
+`kb build` or `kb add` in another process is live without a restart.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from assistant.retrieval.answer import MIN_TERM_COVERAGE, AnswerInputs, compose, dense_threshold
+from assistant.retrieval.constraints import Constraints, match_products, parse_constraints
+from assistant.retrieval.embedders import Embedder, make_embedder
+from assistant.retrieval.index import IndexStore, LoadedIndex
+from assistant.retrieval.loaders import MAX_FILE_BYTES, SKU_RE
+from assistant.retrieval.models import (
+    BuildReport,
+    DocumentNotFound,
+    Hit,
+    IndexNotBuilt,
+    KnowledgeAnswer,
+    KnowledgeError,
+    Product,
+)
+from assistant.retrieval.search import Filters
+from assistant.retrieval.urls import kb_url, product_url
+from assistant.settings import Settings, get_settings
+
+
+class KnowledgeService:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        store: IndexStore | None = None,
+        auto_build: bool = True,
+    ) -> None:
+        self._settings = settings or get_settings()
+        self._embedder = embedder
+        self._store = store
+        self._auto_build = auto_build
+        self._lock = threading.RLock()
+        self._loaded: LoadedIndex | None = None
+        self._last_poll = 0.0
+
+    # ------------------------------------------------------------ wiring
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            with self._lock:
+                if self._embedder is None:
+                    self._embedder = make_embedder(self._settings.embedding_backend, self._settings.embedding_model)
+        return self._embedder
+
+    @property
+    def store(self) -> IndexStore:
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    self._store = IndexStore(
+                        self._settings.resolved_index_dir,
+                        self._settings.knowledge_dir,
+                        self.embedder,
+                        self._settings.public_url,
+                        self._settings.index_kind,
+                        max_file_bytes=max(MAX_FILE_BYTES, self._settings.max_upload_bytes),
+                    )
+        return self._store
+
+    def _index(self) -> LoadedIndex:
+        """The live index, reloaded when another process swapped ``CURRENT``."""
+        now = time.monotonic()
+        loaded = self._loaded
+        if loaded is not None and now - self._last_poll < self._settings.index_poll_s:
+            return loaded
+        with self._lock:
+            self._last_poll = time.monotonic()
+            version = self.store.current_version()
+            if version is None and self._auto_build:
+                self.store.build()
+                version = self.store.current_version()
+            if version is None:
+                raise IndexNotBuilt("no knowledge index; run `assistant kb build`")
+            if self._loaded is None or self._loaded.version != version:
+                try:
+                    self._loaded = self.store.load(version)
+                except IndexNotBuilt:
+                    if self._loaded is None:
+                        raise
+                    # pruned between read and load: keep serving the old version until the next poll
+            return self._loaded
+
+    def refresh(self) -> str:
+        """Force a pointer check now (tests and the admin page use it)."""
+        self._last_poll = 0.0
+        return self._index().version
+
+    # ------------------------------------------------------------ queries
+    def search(
+        self, query: str, k: int = 8, filters: Filters | dict[str, Any] | None = None, mode: str = "hybrid"
+    ) -> list[Hit]:
+        if not query or not query.strip():
+            return []
+        return self._index().searcher.search(query[:2000], k=k, filters=filters, mode=mode)
+
+    def products(self) -> list[Product]:
+        return list(self._index().products.values())
+
+    def product(self, sku: str) -> Product | None:
+        return self._index().products.get((sku or "").strip().upper())
+
+    def doc_url(self, doc_id: str) -> str | None:
+        info = self._index().manifest.get("documents", {}).get(doc_id)
+        if info is None:
+            return None
+        return kb_url(self._settings.public_url, doc_id, info.get("kind", "markdown"))
+
+    def status(self) -> dict[str, Any]:
+        loaded = self._index()
+        m = loaded.manifest
+        return {
+            "version": loaded.version,
+            "built_at": m.get("created"),
+            "embedder": m.get("embedder"),
+            "index_kind": m.get("index_kind"),
+            "counts": m.get("counts", {}),
+            "issues": m.get("issues", []),
+        }
+
+    def _relevance(self, question: str, hits: list[Hit], loaded: LoadedIndex) -> tuple[float, float]:
+        """(best cosine among the top hits, share of the question's terms found in the best hit)."""
+        if not hits:
+            return 0.0, 0.0
+        dense = [h.metadata.get("dense_score") for h in hits if h.doc_type != "product"]
+        top = max((d for d in dense if d is not None), default=0.0)
+        tokenizer = loaded.searcher.bm25.tokenizer
+        q_terms = {t for t in tokenizer.tokenize(question) if t in loaded.searcher.bm25.vocab}
+        all_terms = set(tokenizer.tokenize(question))
+        docs = [h for h in hits if h.doc_type != "product"][:3]
+        if not docs:
+            return float(top), 0.0
+        best = max(docs, key=lambda h: h.metadata.get("bm25_score") or 0.0)
+        hit_terms = set(tokenizer.tokenize(f"{best.title} {best.metadata.get('section', '')} {best.text}"))
+        coverage = len(q_terms & hit_terms) / (len(all_terms) or 1)
+        return float(top), coverage
+
+    def answer(self, question: str, language: str = "de", context_sku: str | None = None) -> KnowledgeAnswer:
+        loaded = self._index()
+        lang = "en" if language == "en" else "de"
+        constraints = parse_constraints(question)
+        query = question
+        skus = set(constraints.skus)
+        if context_sku and SKU_RE.match(context_sku.strip().upper()):
+            skus.add(context_sku.strip().upper())
+            if context_sku.upper() not in question.upper():
+                query = f"{question} {context_sku.strip().upper()}"
+        hits = loaded.searcher.search(query, k=8)
+        if skus:
+            hits.sort(key=lambda h: (not (set(h.metadata.get("products") or []) & skus), -h.score))
+        top_cos, coverage = self._relevance(question, hits, loaded)
+        threshold = dense_threshold(self.embedder.name)
+        doc_hits = [h for h in hits if h.doc_type != "product"]
+        docs_relevant = bool(doc_hits) and (top_cos >= threshold or coverage >= MIN_TERM_COVERAGE)
+        matches = self._matches(constraints, loaded)
+        if matches:
+            answered = any(m.fits for m in matches)
+            reason = None if answered else "no_product_match"
+        else:
+            answered = docs_relevant
+            reason = None if answered else ("no_documents" if not doc_hits else "low_score")
+        passage_hit = doc_hits[0] if doc_hits else None
+        return compose(
+            AnswerInputs(
+                question,
+                lang,
+                hits,
+                constraints,
+                matches,
+                answered,
+                docs_relevant,
+                round(top_cos, 4),
+                reason,
+                passage_hit,
+            ),
+            loaded.searcher.bm25.tokenizer,
+            self.embedder,
+            lambda sku: product_url(self._settings.public_url, sku),
+            self.doc_url,
+        )
+
+    def _matches(self, constraints: Constraints, loaded: LoadedIndex) -> list:
+        """Product matches only when the question names something checkable (not just a SKU)."""
+        if constraints.count == 0:
+            return []
+        products = list(loaded.products.values())
+        if constraints.families:
+            same = [p for p in products if p.family in constraints.families]
+            products = same or products
+        return match_products(constraints, products)[:5]
+
+    # ------------------------------------------------------------ content changes
+    def build(self, force: bool = False, strict: bool = False) -> BuildReport:
+        report = self.store.build(force=force, strict=strict)
+        self.refresh()
+        return report
+
+    def add(self, path: str | Path) -> BuildReport:
+        """Copy a document (and its .meta.yml sidecar) into the knowledge folder and rebuild."""
+        src = Path(path).resolve()
+        if not src.is_file():
+            raise DocumentNotFound(f"{src} does not exist")
+        if src.suffix.lower() not in (".md", ".pdf", ".csv"):
+            raise KnowledgeError(f"{src.name}: only .md, .pdf (with .meta.yml) and products*.csv can be added")
+        root = self._settings.knowledge_dir.resolve()
+        if not src.is_relative_to(root):
+            target_dir = root / {"pdf": "datasheets", "md": "datasheets", "csv": ""}[src.suffix.lower()[1:]]
+            if src.suffix.lower() == ".md":
+                target_dir = root / _folder_for_markdown(src)
+            target_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target_dir / src.name)
+            for sidecar in (src.with_suffix(".meta.yml"), src.with_name(src.name + ".meta.yml")):
+                if sidecar.is_file():
+                    shutil.copy2(sidecar, target_dir / sidecar.name)
+        return self.build()
+
+    def remove(self, doc_id: str) -> BuildReport:
+        """Delete a document's file from the knowledge folder and rebuild; products live in the CSV."""
+        if doc_id.startswith("product:"):
+            raise KnowledgeError("articles are removed by editing products.csv, not one by one")
+        info = self._index().manifest.get("documents", {}).get(doc_id)
+        if info is None:
+            raise DocumentNotFound(f"no document {doc_id!r} in the live index")
+        path = (self._settings.knowledge_dir / info["source"]).resolve()
+        if not path.is_relative_to(self._settings.knowledge_dir.resolve()):
+            raise KnowledgeError("document source is outside the knowledge folder")
+        path.unlink(missing_ok=True)
+        for sidecar in (path.with_suffix(".meta.yml"), path.with_name(path.name + ".meta.yml")):
+            sidecar.unlink(missing_ok=True)
+        return self.build()
+
+
+def _folder_for_markdown(path: Path) -> str:
+    head = path.read_text(encoding="utf-8", errors="replace")[:2000]
+    m = re.search(r"^type:\s*(\w+)", head, re.MULTILINE)
+    return {
+        "use_case": "use-cases",
+        "faq": "faq",
+        "guide": "guides",
+        "legal": "legal",
+        "certificate": "certificates",
+    }.get(m.group(1) if m else "", "datasheets")
+
+
+_factory_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _default_service() -> KnowledgeService:
+    return KnowledgeService()
+
+
+def get_knowledge_service() -> KnowledgeService:
+    """Process-wide service; cheap to call, loads nothing until first used."""
+    with _factory_lock:
+        return _default_service()
