@@ -1,0 +1,110 @@
+"""Engine, sessions and migrations of the commerce database.
+
+Nothing is created at import: ``get_database()`` builds one engine per URL on first use and caches it, and
+tests pass their own ``Database``. SQLite gets WAL, a busy timeout and foreign keys so that concurrent
+confirms and the outbox dispatcher behave like on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from assistant.errors import BackendUnavailable
+from assistant.settings import get_settings
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine; for SQLite the parent folder is created and pragmas are set per connection."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 10}, **kwargs)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+class Database:
+    """One engine plus a session factory; the unit every repository and service is built on."""
+
+    def __init__(self, url: str | None = None, engine: Engine | None = None):
+        self.url = url or get_settings().resolved_database_url
+        self.engine = engine or make_engine(self.url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed on success, rolled back on any error."""
+        from sqlalchemy.exc import OperationalError
+
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            raise BackendUnavailable("commerce database unavailable") from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def upgrade(self) -> None:
+        upgrade(self.url, engine=self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@lru_cache(maxsize=4)
+def _cached_database(url: str) -> Database:
+    return Database(url)
+
+
+def get_database(url: str | None = None) -> Database:
+    """The shared database of this process (default: settings.resolved_database_url)."""
+    return _cached_database(url or get_settings().resolved_database_url)
+
+
+def alembic_config(url: str, engine: Engine | None = None) -> Any:
+    from alembic.config import Config
+
+    config = Config(str(PACKAGE_DIR / "alembic.ini"))
+    config.set_main_option("script_location", str(PACKAGE_DIR / "migrations"))
+    # Passed as attributes, not ini options: URLs may contain '%' which ini interpolation would mangle.
+    config.attributes["url"] = url
+    if engine is not None:
+        config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(url: str | None = None, revision: str = "head", engine: Engine | None = None) -> None:
+    """Apply the migrations (what `assistant db upgrade` runs)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url or get_settings().resolved_database_url, engine), revision)

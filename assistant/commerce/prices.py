@@ -1,0 +1,127 @@
+"""Customer-specific prices: what this account pays today, or the list price / "on request" for visitors."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from assistant.commerce import validation
+from assistant.commerce.domain import FAMILIES, ProductInfo
+from assistant.commerce.repository import CommerceRepository, get_repository
+from assistant.commerce.validation import Identity
+from assistant.errors import InvalidInput, NotFound
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    sku: str
+    name: str
+    price_eur: Decimal | None  # None: price on request (anonymous visitors, no public price)
+    price_unit: str
+    list_price_eur: Decimal
+    is_customer_price: bool
+    min_order_qty: int
+    lead_time_days: int
+    stock_qty: int
+    status: str
+    successor_sku: str | None
+
+    @property
+    def on_request(self) -> bool:
+        return self.price_eur is None
+
+
+class PriceService:
+    """One place for the rule: customer price, else list price; anonymous sees list or on request."""
+
+    def __init__(self, repo: CommerceRepository | None = None, *, show_list_prices_to_anonymous: bool = True):
+        self.repo = repo or get_repository()
+        self.show_list_prices_to_anonymous = show_list_prices_to_anonymous
+
+    def unit_prices(self, identity: Identity, products: Iterable[ProductInfo]) -> dict[str, Decimal | None]:
+        products = list(products)
+        if identity.is_anonymous or not identity.customer_id:
+            return {
+                p.sku: (p.list_price_eur if self.show_list_prices_to_anonymous else None) for p in products
+            }
+        special = self.repo.customer_prices(identity.customer_id, [p.sku for p in products])
+        return {p.sku: special.get(p.sku, p.list_price_eur) for p in products}
+
+    def _rows(self, identity: Identity, products: list[ProductInfo]) -> list[PriceRow]:
+        prices = self.unit_prices(identity, products)
+        special = (
+            set()
+            if identity.is_anonymous or not identity.customer_id
+            else set(self.repo.customer_prices(identity.customer_id, [p.sku for p in products]))
+        )
+        lang = identity.locale
+        return [
+            PriceRow(
+                sku=p.sku,
+                name=p.name(lang),
+                price_eur=prices[p.sku],
+                price_unit=p.price_unit,
+                list_price_eur=p.list_price_eur,
+                is_customer_price=p.sku in special,
+                min_order_qty=p.min_order_qty,
+                lead_time_days=p.lead_time_days,
+                stock_qty=p.stock_qty,
+                status=p.status,
+                successor_sku=p.successor_sku,
+            )
+            for p in products
+        ]
+
+    def price(self, identity: Identity, sku: str) -> PriceRow:
+        clean = validation.sku(sku)
+        product = self.repo.get_products([clean]).get(clean)
+        if product is None:
+            raise NotFound("unknown sku")
+        return self._rows(identity, [product])[0]
+
+    def price_list(
+        self, identity: Identity, *, family: str | None = None, skus: Iterable[str] = ()
+    ) -> list[PriceRow]:
+        """Rows for a product family or a list of article numbers (unknown skus are left out)."""
+        if family is not None:
+            if family not in FAMILIES:
+                raise InvalidInput("unknown product family")
+            products = self.repo.products_by_family(family)
+        else:
+            wanted = [validation.sku(s) for s in skus]
+            if not wanted:
+                raise InvalidInput("no articles given")
+            found = self.repo.get_products(wanted)
+            products = [found[s] for s in dict.fromkeys(wanted) if s in found]
+        return self._rows(identity, products)
+
+    @staticmethod
+    def to_csv(rows: Iterable[PriceRow], lang: str = "de") -> str:
+        """Semicolon CSV with decimal comma for German Excel, comma CSV for English."""
+        de = lang != "en"
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";" if de else ",")
+        writer.writerow(
+            [
+                "Artikelnummer",
+                "Bezeichnung",
+                "Preis EUR",
+                "Einheit",
+                "Mindestmenge",
+                "Lieferzeit Tage",
+                "Status",
+            ]
+            if de
+            else ["SKU", "Name", "Price EUR", "Unit", "Min. qty", "Lead time days", "Status"]
+        )
+        for r in rows:
+            if r.price_eur is None:
+                price = "auf Anfrage" if de else "on request"
+            else:
+                price = f"{r.price_eur:.2f}"
+                price = price.replace(".", ",") if de else price
+            writer.writerow([r.sku, r.name, price, r.price_unit, r.min_order_qty, r.lead_time_days, r.status])
+        return out.getvalue()

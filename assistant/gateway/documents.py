@@ -1,0 +1,54 @@
+"""Download route for account documents behind signed, expiring links.
+
+GET /api/documents/{token}: signature (403), expiry (410), then the document must still belong to the
+account named in the link (404 otherwise, same as a document that never existed). Errors are the
+standard JSON ``{"error": {"code", "message"}}``; the message is generic and bilingual.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import FileResponse, JSONResponse
+
+from assistant.commerce.documents import DocumentService, get_document_service
+from assistant.commerce.links import LinkExpired, LinkInvalid
+from assistant.errors import BackendUnavailable, NotFound
+
+router = APIRouter()
+
+Documents = Annotated[DocumentService, Depends(get_document_service)]
+
+_MESSAGES = {
+    "link_invalid": "Dieser Link ist ungültig. / This link is not valid.",
+    "link_expired": "Dieser Link ist abgelaufen. Bitte fordern Sie im Chat einen neuen an. / "
+    "This link has expired. Please ask for a new one in the chat.",
+    "not_found": "Dokument nicht gefunden. / Document not found.",
+    "unavailable": "Dokumente sind gerade nicht erreichbar. / Documents are unavailable right now.",
+}
+
+
+def _error(status: int, code: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": _MESSAGES[code]}}, status_code=status)
+
+
+@router.get("/api/documents/{token}", response_model=None)
+def download_document(token: str, documents: Documents) -> FileResponse | JSONResponse:
+    try:
+        claims = documents.signer.verify(token)
+        doc, path = documents.open_for_download(claims)
+    except LinkExpired:
+        return _error(410, "link_expired")
+    except LinkInvalid:
+        return _error(403, "link_invalid")
+    except NotFound:
+        return _error(404, "not_found")
+    except BackendUnavailable:
+        return _error(503, "unavailable")
+    return FileResponse(
+        path,
+        media_type="application/pdf",
+        filename=f"{doc.kind}-{doc.number}.pdf",
+        headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+    )
