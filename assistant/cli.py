@@ -8,8 +8,10 @@ import signal
 import sys
 import time
 
+from pydantic import ValidationError
+
 from assistant.commerce import demo_people
-from assistant.settings import InsecureSettings, get_settings
+from assistant.settings import get_settings
 
 
 def _cmd_token(args: argparse.Namespace) -> int:
@@ -136,8 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except InsecureSettings as exc:
-        print(f"assistant: {exc}", file=sys.stderr)
+    except ValidationError as exc:
+        print(f"assistant: invalid settings: {exc}", file=sys.stderr)
         return 2
 
 

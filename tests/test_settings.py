@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import pytest
+
+from assistant.settings import DEV_JWT_SECRET, Settings
+
+STRONG = "x" * 40
+
+
+def strong(**overrides: object) -> dict[str, object]:
+    values: dict[str, object] = {
+        "profile": "production", "jwt_secret": STRONG + "j", "identity_secret": STRONG + "i",
+        "action_token": STRONG + "a", "rasa_token": STRONG + "r", "link_secret": STRONG + "l",
+        "admin_password": STRONG + "p",
+    }
+    values.update(overrides)
+    return values
+
+
+def test_development_defaults_are_accepted() -> None:
+    settings = Settings(profile="development")
+    assert settings.jwt_secret.get_secret_value() == DEV_JWT_SECRET
+    assert settings.resolved_database_url.startswith("sqlite:///")
+    assert settings.resolved_index_dir == settings.var_dir / "index"
+
+
+def test_production_refuses_development_secret() -> None:
+    with pytest.raises(ValueError, match="ASSISTANT_JWT_SECRET"):
+        Settings(**strong(jwt_secret=DEV_JWT_SECRET))
+
+
+def test_production_refuses_short_secret() -> None:
+    with pytest.raises(ValueError, match="ASSISTANT_ACTION_TOKEN"):
+        Settings(**strong(action_token="short"))
+
+
+def test_production_with_strong_secrets_starts() -> None:
+    settings = Settings(**strong())
+    assert settings.profile == "production"
+
+
+def test_production_rs256_needs_a_key_file(tmp_path) -> None:
+    with pytest.raises(ValueError, match="PUBLIC_KEY_FILE"):
+        Settings(**strong(jwt_algorithm="RS256", jwt_secret=DEV_JWT_SECRET))
+    key = tmp_path / "shop.pem"
+    key.write_text("-----BEGIN PUBLIC KEY-----\n...\n-----END PUBLIC KEY-----\n")
+    settings = Settings(**strong(jwt_algorithm="RS256", jwt_secret=DEV_JWT_SECRET, jwt_public_key_file=key))
+    assert settings.jwt_public_key_file == key
+
+
+def test_environment_variables_are_read(monkeypatch) -> None:
+    monkeypatch.setenv("ASSISTANT_PORT", "8123")
+    monkeypatch.setenv("ASSISTANT_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/test")
+    settings = Settings()
+    assert settings.port == 8123
+    assert settings.resolved_database_url.startswith("postgresql+psycopg://")
+
+
+def test_invalid_port_is_refused(monkeypatch) -> None:
+    monkeypatch.setenv("ASSISTANT_PORT", "99999")
+    with pytest.raises(ValueError):
+        Settings()
