@@ -359,8 +359,9 @@ def render_pdf(meta: dict, blocks: list[Block], out: Path) -> None:
     doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
 
 
-def build(ds_id: str, rows: list[dict[str, str]]) -> Path:
-    out = DATASHEETS / f"{ds_id}.pdf"
+def build(ds_id: str, rows: list[dict[str, str]], out_dir: Path = DATASHEETS) -> Path:
+    """Render one datasheet PDF into out_dir (tests render into a temp folder and compare bytes)."""
+    out = out_dir / f"{ds_id}.pdf"
     if ds_id in PDF_ONLY:
         sidecar = DATASHEETS / f"{ds_id}.meta.yml"
         if not sidecar.exists():
