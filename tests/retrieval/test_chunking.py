@@ -1,0 +1,64 @@
+from assistant.retrieval.chunking import chunk_document
+from assistant.retrieval.loaders import content_hash
+from assistant.retrieval.models import Document
+
+BODY = """# Serie X
+
+Intro text about the series.
+
+## Technische Daten
+
+| Artikel | Druck |
+|---|---|
+{rows}
+
+## Montage
+
+Schlauch einstecken. {extra}
+"""
+
+
+def _doc(rows: int = 3, extra: str = "") -> Document:
+    body = BODY.format(rows="\n".join(f"| X-{i:03d} | {i} bar |" for i in range(rows)), extra=extra)
+    return Document("ds-x", "Datenblatt X", "datasheet", "de", body, "ds-x.md", content_hash(body))
+
+
+def test_chunks_follow_headings_and_tables():
+    chunks = chunk_document(_doc(), lambda d: "u")
+    ids = [c.chunk_id for c in chunks]
+    assert ids == ["ds-x#serie-x", "ds-x#serie-x-technische-daten", "ds-x#serie-x-montage"]
+    table = chunks[1]
+    assert table.text.startswith("| Artikel | Druck |")
+    assert "Technische Daten" in table.embed_text
+
+
+def test_long_tables_are_split_with_the_header_repeated():
+    chunks = [c for c in chunk_document(_doc(rows=20), lambda d: "u") if "Artikel" in c.text]
+    assert len(chunks) == 3
+    assert all(c.text.splitlines()[0] == "| Artikel | Druck |" for c in chunks)
+    assert chunks[1].chunk_id == "ds-x#serie-x-technische-daten-2"
+
+
+def test_chunk_ids_are_stable_when_another_section_changes():
+    before = {c.chunk_id: c.text for c in chunk_document(_doc(), lambda d: "u")}
+    after = {c.chunk_id: c.text for c in chunk_document(_doc(extra="Neu: Drehmoment 7 Nm."), lambda d: "u")}
+    assert before.keys() == after.keys()
+    changed = [k for k in before if before[k] != after[k]]
+    assert changed == ["ds-x#serie-x-montage"]
+
+
+def test_pdf_chunks_carry_page_numbers():
+    doc = Document(
+        "pdf-x",
+        "PDF X",
+        "datasheet",
+        "en",
+        "a\n\nb",
+        "x.pdf",
+        "h",
+        kind="pdf",
+        pages=((1, "First page text."), (3, "Third page text.")),
+    )
+    chunks = chunk_document(doc, lambda d: "https://s/kb/file/pdf-x")
+    assert [(c.chunk_id, c.page) for c in chunks] == [("pdf-x#p1", 1), ("pdf-x#p3", 3)]
+    assert chunks[1].url.endswith("#page=3")
