@@ -13,6 +13,7 @@ Semantics (full table with examples in docs/order-references.md). "today" is the
 - bare "Montag", "am/vom Montag", "on Monday": the most recent Monday including today (on a Monday:
   today). Say "letzten Montag" for the one before. The reply names the concrete date, so a buyer
   who meant the other one can correct it.
+- "the past week": today-7 .. today, like "the last 7 days".
 - "letzte/vergangene Woche", "last/previous week": the ISO week (Mon-Sun) before the current one;
   "vorletzte Woche"/"the week before last": the one before that.
 - "letzte Woche Dienstag", "Dienstag letzter Woche", "Tuesday last week": that day of last ISO week.
@@ -146,7 +147,7 @@ _MONTH = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?
 _NUM = r"(?P<n>\d{1,3}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
 _LAST_DE = r"(?:letzte[nrs]?|vergangene[nrs]?|vorige[nrs]?)"
 _LAST_EN = r"(?:last|previous|past)"
-_LAST_WEEK = rf"(?:{_LAST_DE}\s+woche|{_LAST_EN}\s+week|vorwoche)"
+_LAST_WEEK = rf"(?:{_LAST_DE}\s+woche|(?:last|previous)\s+week|vorwoche)"
 _B = r"(?<![\w])"  # word start (also after the mask character)
 _E = r"(?![\w])"
 
@@ -296,6 +297,13 @@ def _months_back(months: int) -> _Handler:
     return handler
 
 
+def _last_n_days(count: int) -> _Handler:
+    def handler(m: re.Match[str], today: date, original: str) -> Span:
+        return today - timedelta(days=count), today
+
+    return handler
+
+
 def _ago(m: re.Match[str], today: date, original: str) -> Span | None:
     count = _n(m.group("n"))
     unit = m.group("unit")
@@ -432,6 +440,7 @@ _DATE_PATTERNS: list[tuple[re.Pattern[str], _Handler]] = [
         # weeks
         (rf"{_B}(?:vorletzte[nr]?\s+woche|(?:the\s+)?week\s+before\s+last){_E}", _weeks_back(2)),
         (rf"{_B}(?:in\s+der\s+|im\s+)?(?:{_LAST_WEEK}){_E}", _weeks_back(1)),
+        (rf"{_B}(?:in\s+|during\s+)?(?:the\s+)?past\s+week{_E}", _last_n_days(7)),
         (rf"{_B}(?:in\s+)?(?:diese[rn]?\s+woche|this\s+week){_E}", _weeks_back(0)),
         # parts of months
         (rf"{_B}{_PART}\s+(?:{_OF_MONTH}){_E}", _part_relative_month),

@@ -81,6 +81,7 @@ DATE_CASES = [
     ("between 1 Nov and 5 Nov", MON, days("2026-11-01", "2026-11-05")),
     ("in den letzten 2 Wochen", MON, days("2026-11-02", "2026-11-16")),
     ("seit letzter Woche", MON, days("2026-11-09", "2026-11-16")),
+    ("in the past week", MON, days("2026-11-09", "2026-11-16")),
     ("bis 10.11.", MON, OrderReference(date_to=d("2026-11-10"))),
     # --- a Sunday (2026-11-22)
     ("letzten Montag", SUN, days("2026-11-16")),
