@@ -246,7 +246,8 @@ class DemoSeeder:
         price_rows = []
         for account in demo_people.ACCOUNTS:
             for sku in sorted(self.products):
-                if self.rng.random() < 0.45:
+                negotiated = account.id == "K-10001" and sku in (self.sku_push_in, self.sku_coupling)
+                if self.rng.random() < 0.45 or negotiated:
                     discount = Decimal(self.rng.choice((5, 8, 10, 12, 15))) / 100
                     price = (Decimal(self.products[sku]["list_price_eur"]) * (1 - discount)).quantize(Decimal("0.01"))
                     self.prices[(account.id, sku)] = price

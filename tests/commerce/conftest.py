@@ -67,9 +67,9 @@ def new_database(backend: str, tmp: Path) -> tuple[Database, PgSchema | None]:
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def settings(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Settings:
     return Settings(
-        var_dir=tmp_path_factory.mktemp("var"),
+        var_dir=tmp_path_factory.mktemp(f"var-{backend}"),
         link_secret="test-link-secret-0123456789",
         link_ttl_s=600,
         public_url="http://testserver",
