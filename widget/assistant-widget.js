@@ -360,9 +360,10 @@
     this.busy = false;
     this.state = this.load();
     this.build();
-    this.renderAll();
-    this.ready = this.checkIdentity().then(function (changed) {
-      if (changed) this.renderAll();
+    // Stored messages are shown only after the identity check: never flash the previous user's thread.
+    this.renderAll(true);
+    this.ready = this.checkIdentity().then(function () {
+      this.renderAll();
       if (this.state.open) this.open({ focus: false });
     }.bind(this));
   }
@@ -548,7 +549,7 @@
 
   // ---------- rendering ----------
 
-  Widget.prototype.renderAll = function () {
+  Widget.prototype.renderAll = function (greetingOnly) {
     var self = this;
     this.log.textContent = '';
     this.errorEl = null;
@@ -556,7 +557,7 @@
     this.log.appendChild(h('div', { class: 'aw-msg aw-bot aw-greeting' }, [
       h('span', { class: 'aw-sr', text: this.t.bot + ' ' }), this.t.greeting
     ]));
-    this.state.items.forEach(function (item) { self.log.appendChild(self.renderItem(item)); });
+    if (!greetingOnly) this.state.items.forEach(function (item) { self.log.appendChild(self.renderItem(item)); });
     this.scrollDown();
   };
 

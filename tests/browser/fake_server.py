@@ -66,6 +66,13 @@ document.addEventListener('securitypolicyviolation', function (e) {
     locale: q.get('locale') || document.documentElement.lang || 'de',
     getToken: function () { return localStorage.getItem('fake-shop-token'); }
   };
+  if (q.get('slowtoken')) {
+    options.getToken = function () {
+      return new Promise(function (r) {
+        setTimeout(function () { r(localStorage.getItem('fake-shop-token')); }, 400);
+      });
+    };
+  }
   if (q.get('accent')) options.accentColor = q.get('accent');
   if (q.get('title')) options.title = q.get('title');
   if (q.get('sku')) options.context = { sku: q.get('sku') };
@@ -185,31 +192,34 @@ class FakeChatServer:
     def _conversation(self, given: str | None) -> str:
         return given or f"conv-{next(self._ids)}"
 
-    def app(self) -> FastAPI:
+    def app(self, test_pages: bool = True) -> FastAPI:
+        """The fake API and the widget files; `test_pages` adds the hostile test shop page."""
         app = FastAPI()
 
         def page(lang: str, title: str) -> HTMLResponse:
             return HTMLResponse(PAGE.format(lang=lang, title=title), headers={"Content-Security-Policy": CSP})
 
-        @app.get("/")
-        async def home(locale: str = "de") -> HTMLResponse:
-            return page(locale, "Testshop")
+        if test_pages:
 
-        @app.get("/other")
-        async def other(locale: str = "de") -> HTMLResponse:
-            return page(locale, "Weitere Seite")
+            @app.get("/")
+            async def home(locale: str = "de") -> HTMLResponse:
+                return page(locale, "Testshop")
+
+            @app.get("/other")
+            async def other(locale: str = "de") -> HTMLResponse:
+                return page(locale, "Weitere Seite")
+
+            @app.get("/shop.css")
+            async def shop_css() -> Response:
+                return Response(SHOP_CSS, media_type="text/css")
+
+            @app.get("/page.js")
+            async def page_js() -> Response:
+                return Response(PAGE_JS, media_type="text/javascript")
 
         @app.get("/favicon.ico")
         async def favicon() -> Response:
             return Response(status_code=204)
-
-        @app.get("/shop.css")
-        async def shop_css() -> Response:
-            return Response(SHOP_CSS, media_type="text/css")
-
-        @app.get("/page.js")
-        async def page_js() -> Response:
-            return Response(PAGE_JS, media_type="text/javascript")
 
         @app.get("/widget/{name}")
         async def widget(name: str) -> Response:

@@ -445,6 +445,31 @@ def test_identity_change_drops_the_conversation(page: Any, chat_site: FakeChatSe
     assert chat_site.chats[-1]["authorization"] == f"Bearer {sabine}"
 
 
+def test_previous_users_thread_never_flashes_with_a_slow_token(page: Any, chat_site: FakeChatServer) -> None:
+    load(page, chat_site)
+    page.evaluate("t => localStorage.setItem('fake-shop-token', t)", fake_jwt("u-1001", "K-10001"))
+    load(page, chat_site, slowtoken="1")
+    open_widget(page)
+    say(page, "Bestellung 4711")
+    replies(page).first.wait_for()
+    page.evaluate("t => localStorage.setItem('fake-shop-token', t)", fake_jwt("u-2001", "K-10002"))
+    page.goto(f"{chat_site.base_url}/?slowtoken=1")
+    page.locator(".aw-greeting").wait_for(state="attached")
+    early = page.evaluate(
+        "() => document.getElementById('assistant-widget').shadowRoot.querySelectorAll('.aw-user').length"
+    )
+    page.evaluate("() => window.__widgetReady")
+    assert early == 0
+    assert page.locator(".aw-user").count() == 0
+    # and the same user's thread does come back once the (slow) token confirms who it is
+    page.evaluate("t => localStorage.setItem('fake-shop-token', t)", fake_jwt("u-2001", "K-10002"))
+    say(page, "Hallo")
+    replies(page).first.wait_for()
+    page.goto(f"{chat_site.base_url}/?slowtoken=1")
+    page.evaluate("() => window.__widgetReady")
+    assert page.locator(".aw-user").count() == 1
+
+
 def test_logout_between_sends_drops_the_conversation(page: Any, chat_site: FakeChatServer) -> None:
     load(page, chat_site)
     page.evaluate("t => localStorage.setItem('fake-shop-token', t)", fake_jwt("u-3001", "K-10003"))
