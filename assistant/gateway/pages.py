@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, Protocol
 from urllib.parse import quote
 
+import yaml
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -135,6 +136,32 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+UNITS: dict[str, dict[str, str]] = {
+    "piece": {"de": "Stück", "en": "piece"},
+    "m": {"de": "m", "en": "m"},
+    "set": {"de": "Satz", "en": "set"},
+}
+LABELS_FILE = PACKAGE_DIR / "retrieval" / "templates" / "labels.yml"
+
+
+@lru_cache(maxsize=1)
+def _code_labels() -> dict[str, dict[str, str]]:
+    """Names of media and industry codes, shared with the answer templates (read only)."""
+    try:
+        data = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    codes = data.get("code", {})
+    return codes if isinstance(codes, dict) else {}
+
+
+def code_label(code: str, lang: str) -> str:
+    entry = _code_labels().get(code)
+    if isinstance(entry, dict) and entry.get(lang):
+        return str(entry[lang])
+    return code.replace("_", " ")
+
+
 def page_language(request: Request) -> str:
     """?lang= wins (the language switch), then the browser's preference; German by default."""
     return request_language(request, request.query_params.get("lang"))
@@ -200,8 +227,8 @@ def product_facts(p: Product, lang: str) -> list[tuple[str, str]]:
         (t["temperature"], f"{num(p.temp_min_c)} … {num(p.temp_max_c)} °C"),
         (t["pressure"], f"{num(p.pressure_max_bar)} bar"),
         (t["certifications"], ", ".join(p.certifications)),
-        (t["media"], ", ".join(p.media)),
-        (t["industries"], ", ".join(p.industries)),
+        (t["media"], ", ".join(code_label(m, lang) for m in p.media)),
+        (t["industries"], ", ".join(code_label(i, lang) for i in p.industries)),
         (t["moq"], str(p.min_order_qty)),
     ]
     return [(k, v) for k, v in rows if v and v.strip()]
@@ -211,7 +238,8 @@ def price_text(p: Product, lang: str) -> str:
     amount = f"{p.list_price_eur:,.2f}"
     if lang == "de":
         amount = amount.replace(",", "X").replace(".", ",").replace("X", ".")
-    return f"{amount} € {TEXTS[lang]['per']} {p.price_unit}"
+    unit = UNITS.get(p.price_unit, {}).get(lang, p.price_unit)
+    return f"{amount} € {TEXTS[lang]['per']} {unit}"
 
 
 def stock_text(p: Product, lang: str) -> str:

@@ -126,7 +126,7 @@ def test_product_names_are_escaped(client: TestClient) -> None:
     assert_no_inline_code(r.text)
 
 
-@pytest.mark.parametrize("lang,label,price", [("de", "Werkstoff", "1.234,50 € je piece"),
+@pytest.mark.parametrize("lang,label,price", [("de", "Werkstoff", "1.234,50 € je Stück"),
                                               ("en", "Material", "1,234.50 € per piece")])
 def test_product_detail_passes_the_article_to_the_widget(client: TestClient, lang: str, label: str,
                                                          price: str) -> None:
@@ -136,6 +136,7 @@ def test_product_detail_passes_the_article_to_the_widget(client: TestClient, lan
     assert f'<th scope="row">{label}</th>' in r.text
     assert price in r.text
     assert "-20 … 80 °C" in r.text
+    assert ("Druckluft" if lang == "de" else "compressed air") in r.text  # media codes get names
     assert_no_inline_code(r.text)
 
 
