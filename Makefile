@@ -13,6 +13,8 @@ RASA := $(RASA_VENV)/bin/rasa
 MODEL := models/assistant.tar.gz
 RASA_INPUTS = config.yml $(sort $(wildcard domain/*.yml)) $(sort $(shell find data -name '*.yml'))
 export TF_CPP_MIN_LOG_LEVEL := 3
+# Rasa imports the project's custom component (rasa_addons/) from here.
+export PYTHONPATH := $(CURDIR)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help setup train data index run test lint unit rasa-checks bench eval loadtest audit browser-deps clean

@@ -22,7 +22,6 @@ import httpx
 from assistant.settings import PROJECT_ROOT, Settings, get_settings
 
 RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
-MODEL = PROJECT_ROOT / "models" / "assistant.tar.gz"
 
 
 class StartupFailed(RuntimeError):
@@ -67,6 +66,7 @@ class Stack:
             "SANIC_WORKERS": str(self.rasa_workers),
             "TF_CPP_MIN_LOG_LEVEL": "3",
             "PYTHONUNBUFFERED": "1",
+            "PYTHONPATH": str(PROJECT_ROOT),  # Rasa imports rasa_addons.components
             **self.extra_env,
         }
         return env
@@ -77,13 +77,14 @@ class Stack:
         return os.open(log_dir / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
 
     def start_rasa(self) -> None:
-        if not MODEL.exists():
-            raise StartupFailed(f"no trained model at {MODEL}; run `make train`")
+        model = self.settings.rasa_model
+        if not model.exists():
+            raise StartupFailed(f"no trained model at {model}; run `make train`")
         (self.settings.var_dir / "rasa").mkdir(parents=True, exist_ok=True)
         host, port = _port_of(self.settings.rasa_url)
         cmd = [
             str(RASA_PYTHON), str(PROJECT_ROOT / "rasa_addons" / "launch.py"), "run",
-            "--model", str(MODEL), "--endpoints", str(self.endpoints),
+            "--model", str(model), "--endpoints", str(self.endpoints),
             "--credentials", str(PROJECT_ROOT / "credentials.yml"),
             "--interface", host, "--port", str(port),
             "--enable-api", "--auth-token", self.settings.rasa_token.get_secret_value(),

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=64)
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_s: float = Field(10.0, gt=0)
+    rasa_model: Path = PROJECT_ROOT / "models" / "assistant.tar.gz"
     public_url: str = "http://127.0.0.1:8000"
     portal_url: str = "http://127.0.0.1:8000/portal"
 

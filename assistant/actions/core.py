@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import ActiveLoop, AllSlotsReset
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions.base import AssistantAction, Events, Reply, Turn, role_names
@@ -59,3 +60,16 @@ class ActionHelp(AssistantAction):
         )
         reply.text(intro + "\n" + "\n".join(f"- {reply.t(i)}" for i in seen))
         return []
+
+
+class ActionCancel(AssistantAction):
+    """"abbrechen" / "cancel": stop any form and forget the half-finished flow, then say so."""
+
+    def name(self) -> str:
+        return "action_cancel"
+
+    async def handle(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], turn: Turn, reply: Reply
+    ) -> Events:
+        reply.key("cancelled")
+        return [ActiveLoop(None), AllSlotsReset()]

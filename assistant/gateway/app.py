@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from assistant.gateway import chat, health, webhook
+from assistant.gateway import admin, chat, documents, health, kb, pages, upload, webhook
 from assistant.gateway.errors import install_error_handlers
 from assistant.gateway.middleware import BodyLimit, SecurityHeaders
 from assistant.gateway.rasa_client import get_rasa_client
@@ -36,10 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     install_error_handlers(app)
-    app.include_router(chat.router)
-    app.include_router(health.router)
-    app.include_router(webhook.router)
+    for module in (chat, upload, kb, documents, health, webhook, pages, admin):
+        app.include_router(module.router)
     app.mount("/widget", StaticFiles(directory=PROJECT_ROOT / "widget"), name="widget")
+    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "assistant" / "static"), name="static")
 
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
     if settings.cors_origins:

@@ -56,3 +56,14 @@ async def test_metadata_signed_for_another_conversation_is_refused() -> None:
     t.sender_id = "c-test-sender"
     dispatcher, _ = await run(ActionHelp(), t)
     assert "could not confirm your login" in texts(dispatcher)[0]
+
+
+async def test_cancel_stops_the_form_and_resets_the_flow_in_both_languages() -> None:
+    from assistant.actions.core import ActionCancel
+
+    dispatcher, events = await run(ActionCancel(), tracker("abbrechen", "cancel"))
+    assert "abgebrochen" in texts(dispatcher)[0]
+    assert {"event": "active_loop", "name": None} in [{k: e.get(k) for k in ("event", "name")} for e in events]
+    assert any(e["event"] == "reset_slots" for e in events)
+    dispatcher, _ = await run(ActionCancel(), tracker("cancel", "cancel", language="en"))
+    assert "cancelled" in texts(dispatcher)[0]
