@@ -39,7 +39,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (chat, upload, kb, documents, health, webhook, pages, admin):
         app.include_router(module.router)
     app.mount("/widget", StaticFiles(directory=PROJECT_ROOT / "widget"), name="widget")
-    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "assistant" / "static"), name="static")
 
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
     if settings.cors_origins:
