@@ -1,0 +1,209 @@
+"""`make bench`: measure the running stack over HTTP, as a user would feel it, and write JSON under var/bench/.
+
+Starts its own stack on free loopback ports (so startup time is measured and a developer's `make run` is not
+disturbed), then measures:
+- turn latency p50/p95/p99 of a simple turn (greeting of a logged-in buyer: NLU, a custom action over the webhook,
+  tracker read and write) with 1 conversation and with 10 concurrent conversations, and the throughput;
+- startup time to ready and resident memory of each process;
+then runs the capability benchmarks (retrieval, commerce queries, RFQ conversation) when they are present.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from assistant.settings import PROJECT_ROOT, Settings, get_settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def summary(latencies_s: list[float], wall_s: float) -> dict[str, float]:
+    ms = [x * 1000 for x in latencies_s]
+    return {
+        "turns": len(ms),
+        "p50_ms": round(percentile(ms, 50), 1),
+        "p95_ms": round(percentile(ms, 95), 1),
+        "p99_ms": round(percentile(ms, 99), 1),
+        "mean_ms": round(statistics.fmean(ms), 1) if ms else float("nan"),
+        "throughput_turns_s": round(len(ms) / wall_s, 1) if wall_s else float("nan"),
+    }
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (uvicorn and Sanic workers), in MiB."""
+    total = 0
+    pids = [pid]
+    try:
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False)
+        pids += [int(p) for p in out.stdout.split()]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return round(total / 1024, 1)
+
+
+def machine() -> dict[str, Any]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gib = 0.0
+    try:
+        mem_gib = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_gib, 1), "python": platform.python_version(),
+            "platform": platform.platform()}
+
+
+async def _conversation(client: httpx.AsyncClient, base: str, token: str, turns: int, out: list[float],
+                        errors: list[str]) -> None:
+    conversation_id = None
+    headers = {"Authorization": f"Bearer {token}"}
+    for turn in range(turns):
+        if turn % 10 == 0:
+            conversation_id = None  # conversations of ten turns, as in real use (trackers grow with every turn)
+        body: dict[str, Any] = {"message": "Hallo", "locale": "de"}
+        if conversation_id:
+            body["conversation_id"] = conversation_id
+        started = time.perf_counter()
+        r = await client.post(f"{base}/api/chat", json=body, headers=headers)
+        elapsed = time.perf_counter() - started
+        if r.status_code != 200:
+            errors.append(f"{r.status_code}")
+            continue
+        conversation_id = r.json()["conversation_id"]
+        out.append(elapsed)
+
+
+async def measure_turns(base: str, token: str, conversations: int, turns: int) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    limits = httpx.Limits(max_connections=conversations * 2, max_keepalive_connections=conversations * 2)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        # warm-up: first turns load lazily created things
+        await _conversation(client, base, token, 5, [], [])
+        started = time.perf_counter()
+        await asyncio.gather(*(_conversation(client, base, token, turns, latencies, errors)
+                               for _ in range(conversations)))
+        wall = time.perf_counter() - started
+    return {"conversations": conversations, **summary(latencies, wall), "errors": len(errors)}
+
+
+def _run_module(module: str, results: dict[str, Any]) -> None:
+    """Run a capability benchmark in its own process; it writes its own JSON and prints its own table."""
+    try:
+        __import__(module)
+    except ImportError:
+        results[module] = "not present"
+        return
+    print(f"\n== {module}", flush=True)
+    proc = subprocess.run([sys.executable, "-m", module], cwd=PROJECT_ROOT, check=False)
+    results[module] = "ok" if proc.returncode == 0 else f"exit {proc.returncode}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--turns", type=int, default=150, help="turns per conversation, 1-conversation run")
+    parser.add_argument("--concurrent-turns", type=int, default=40, help="turns per conversation, 10 conversations")
+    parser.add_argument("--only-chat", action="store_true", help="skip the capability benchmarks")
+    args = parser.parse_args(argv)
+
+    os.environ["ASSISTANT_PORT"] = str(free_port())
+    os.environ["ASSISTANT_RASA_URL"] = f"http://127.0.0.1:{free_port()}"
+    # The benchmark is one buyer sending hundreds of turns a minute: lift the per-identity limit for it.
+    os.environ["ASSISTANT_RATE_LIMIT_PER_MINUTE"] = "1000000"
+    get_settings.cache_clear()
+    from assistant.commerce.demo_people import find_user
+    from assistant.identity import mint_token
+    from assistant.runner import Stack
+
+    settings = Settings()
+    stack = Stack(settings=settings, log_dir=settings.var_dir / "log" / "bench")
+    print("== starting the stack for the benchmark", flush=True)
+    started = time.perf_counter()
+    stack.start()
+    startup = time.perf_counter() - started
+    user = find_user("anna.mueller@mueller-maschinenbau.de")
+    assert user is not None
+    token = mint_token(sub=user.id, customer=user.customer, roles=user.roles, locale=user.locale, name=user.name,
+                       ttl_s=7200)
+    try:
+        one = asyncio.run(measure_turns(stack.app_url, token, 1, args.turns))
+        ten = asyncio.run(measure_turns(stack.app_url, token, 10, args.concurrent_turns))
+        memory = {name: rss_mb(proc.pid) for name, proc in stack.processes.items()}
+    finally:
+        stack.stop()
+
+    result = {
+        "benchmark": "chat_turn",
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": machine(),
+        "startup_to_ready_s": round(startup, 1),
+        "simple_turn": {"one_conversation": one, "ten_conversations": ten},
+        "rss_mb": memory,
+        "targets": {"one_p50_ms": 100, "one_p95_ms": 200, "ten_throughput_turns_s": 25, "ten_p95_ms": 800},
+    }
+    result["targets_met"] = (
+        one["p50_ms"] <= 100 and one["p95_ms"] <= 200 and ten["throughput_turns_s"] >= 25 and ten["p95_ms"] <= 800
+        and one["errors"] == 0 and ten["errors"] == 0
+    )
+    out_dir = settings.var_dir / "bench"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "chat.json").write_text(json.dumps(result, indent=2))
+
+    print(f"\nChat turn benchmark ({result['machine']['cpu']}, {result['machine']['cores']} cores)")
+    print(f"{'run':22} {'turns':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'turns/s':>8} {'errors':>7}")
+    for label, row in (("1 conversation", one), ("10 conversations", ten)):
+        print(f"{label:22} {row['turns']:6d} {row['p50_ms']:8.1f} {row['p95_ms']:8.1f} {row['p99_ms']:8.1f} "
+              f"{row['throughput_turns_s']:8.1f} {row['errors']:7d}")
+    print(f"startup to ready: {result['startup_to_ready_s']} s; resident memory: "
+          + ", ".join(f"{k} {v} MiB" for k, v in memory.items()))
+    print(f"targets met: {result['targets_met']}  (JSON: {out_dir / 'chat.json'})")
+
+    if not args.only_chat:
+        sub: dict[str, Any] = {}
+        for module in ("assistant.retrieval.bench", "assistant.commerce.bench", "assistant.bench_rfq"):
+            _run_module(module, sub)
+        print("\ncapability benchmarks:", json.dumps(sub))
+    return 0 if result["targets_met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
