@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -84,10 +85,8 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     mem_gib = 0.0
-    try:
+    with contextlib.suppress(OSError, ValueError, IndexError):
         mem_gib = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
-    except (OSError, ValueError, IndexError):
-        pass
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_gib, 1), "python": platform.python_version(),
             "platform": platform.platform()}
 
