@@ -25,3 +25,10 @@ def _fresh_settings_cache():
         factory.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip a test whose service (PostgreSQL, Redis, axe-core) is missing, except in CI, where it must run."""
+    if os.environ.get("CI") or os.environ.get("ASSISTANT_REQUIRE_SERVICES"):
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)

@@ -20,6 +20,7 @@ from assistant.commerce.repository import SqlCommerceRepository
 from assistant.commerce.seed import seed_demo
 from assistant.identity import BuyerIdentity
 from assistant.settings import Settings
+from tests.conftest import skip_or_fail
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PRODUCTS = FIXTURES / "products.csv"
@@ -61,7 +62,7 @@ def new_database(backend: str, tmp: Path) -> tuple[Database, PgSchema | None]:
         return Database(url, make_engine(url)), None
     reason = pg_available()
     if reason:
-        pytest.skip(reason)
+        skip_or_fail(reason)
     schema = PgSchema()
     return Database(schema.url), schema
 
