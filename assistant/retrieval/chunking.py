@@ -37,7 +37,8 @@ def _split_long(text: str, limit: int = MAX_CHARS) -> list[str]:
         if len(para) <= limit:
             units.append(para)
         else:
-            units.extend(re.split(r"(?<=[.!?])\s+", para))
+            for sentence in re.split(r"(?<=[.!?])\s+", para):
+                units.extend(_hard_split(sentence, limit))
     for unit in units:
         if current and len(current) + len(unit) + 2 > limit:
             pieces.append(current)
@@ -47,6 +48,23 @@ def _split_long(text: str, limit: int = MAX_CHARS) -> list[str]:
     if current:
         pieces.append(current)
     return [p.strip() for p in pieces if p.strip()]
+
+
+def _hard_split(text: str, limit: int) -> list[str]:
+    """PDF tables come out as long runs without full stops: cut at line ends, then at spaces."""
+    if len(text) <= limit:
+        return [text]
+    out: list[str] = []
+    current = ""
+    for piece in re.split(r"(\n)", text):
+        for word in [piece] if len(piece) <= limit else piece.split(" "):
+            if current and len(current) + len(word) + 1 > limit:
+                out.append(current.strip())
+                current = ""
+            current += word if word == "\n" or not current else (" " + word if not current.endswith("\n") else word)
+    if current.strip():
+        out.append(current.strip())
+    return [o for o in out if o]
 
 
 def _blocks(lines: list[str]) -> list[tuple[str, str]]:

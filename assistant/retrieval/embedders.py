@@ -97,10 +97,13 @@ class USEEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self._load()
-        out = []
-        for start in range(0, len(texts), 64):  # bounded batches keep memory flat on big builds
-            out.append(np.asarray(model.encode(list(texts[start : start + 64])), dtype=np.float32))
-        return _normalise(np.vstack(out))
+        # Batches of similar length: padding to the longest text in a batch costs up to 3x.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), 32):
+            idx = order[start : start + 32]
+            out[idx] = np.asarray(model.encode([texts[i] for i in idx]), dtype=np.float32)
+        return _normalise(out)
 
 
 def default_st_model_path() -> str:

@@ -88,6 +88,7 @@ class Tokenizer:
     def __init__(self, vocabulary: Iterable[str] = ()) -> None:
         self.vocabulary = frozenset(w for w in vocabulary if len(w) >= self.MIN_PART)
         self._split_cache: dict[str, tuple[str, ...]] = {}
+        self._word_cache: dict[str, tuple[str, ...]] = {}
 
     def split_compound(self, word: str) -> tuple[str, ...]:
         """Split a folded word into known parts (longest head first), () when it is not a compound."""
@@ -125,10 +126,18 @@ class Tokenizer:
             tokens.append(token)
             if match.lastgroup == "sku" and token.count("-") == 2:
                 tokens.append(token.rsplit("-", 1)[0])  # QC-300-08 also matches the series QC-300
+        cache = self._word_cache
         for word in words(text):
-            if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
-                continue
-            tokens.extend(_stems(word))
-            for part in self.split_compound(word):
-                tokens.extend(_stems(part))
+            out = cache.get(word)
+            if out is None:
+                if word in STOPWORDS or (len(word) < 2 and not word.isdigit()):
+                    out = ()
+                else:
+                    parts = [*_stems(word)]
+                    for part in self.split_compound(word):
+                        parts.extend(_stems(part))
+                    out = tuple(parts)
+                if len(cache) < 500_000:
+                    cache[word] = out
+            tokens.extend(out)
         return tokens

@@ -5,10 +5,15 @@ from assistant.retrieval.search import Filters, rrf, top_k
 
 
 def test_rrf_rewards_agreement():
-    fused = rrf([[1, 2, 3], [3, 1, 4]])
+    fused = rrf([[1, 2, 3], [3, 1, 4]], k=60)
     assert fused[1] == pytest.approx(1 / 61 + 1 / 62)
     assert max(fused, key=fused.get) == 1
     assert fused[3] > fused[2] and 4 in fused
+
+
+def test_weighted_rrf_lets_the_heavier_ranking_win():
+    fused = rrf([[1, 2], [2, 1]], k=10, weights=(0.5, 1.0))
+    assert fused[2] > fused[1]
 
 
 def test_top_k_respects_mask_and_positive_only():
