@@ -36,8 +36,7 @@ def _port_of(url: str) -> tuple[str, int]:
 @dataclass
 class Stack:
     settings: Settings = field(default_factory=get_settings)
-    endpoints: Path = PROJECT_ROOT / "endpoints.yml"
-    rasa_workers: int = 1
+    rasa_workers: int | None = None
     app_workers: int | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
     log_dir: Path | None = None
@@ -63,7 +62,7 @@ class Stack:
             "ASSISTANT_HOST": s.host,
             "ASSISTANT_PORT": str(s.port),
             "ASSISTANT_VAR_DIR": str(var),
-            "SANIC_WORKERS": str(self.rasa_workers),
+            "SANIC_WORKERS": str(self.rasa_workers or s.rasa_workers),
             "TF_CPP_MIN_LOG_LEVEL": "3",
             "PYTHONUNBUFFERED": "1",
             "PYTHONPATH": str(PROJECT_ROOT),  # Rasa imports rasa_addons.components
@@ -84,7 +83,7 @@ class Stack:
         host, port = _port_of(self.settings.rasa_url)
         cmd = [
             str(RASA_PYTHON), str(PROJECT_ROOT / "rasa_addons" / "launch.py"), "run",
-            "--model", str(model), "--endpoints", str(self.endpoints),
+            "--model", str(model), "--endpoints", str(self.settings.rasa_endpoints),
             "--credentials", str(PROJECT_ROOT / "credentials.yml"),
             "--interface", host, "--port", str(port),
             "--enable-api", "--auth-token", self.settings.rasa_token.get_secret_value(),

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_timeout_s: float = Field(10.0, gt=0)
     rasa_model: Path = PROJECT_ROOT / "models" / "assistant.tar.gz"
+    rasa_endpoints: Path = PROJECT_ROOT / "endpoints.yml"  # endpoints.production.yml: PostgreSQL + Redis
+    rasa_workers: int = Field(1, ge=1, le=16)  # Sanic workers; more than 1 needs the Redis lock store
     public_url: str = "http://127.0.0.1:8000"
     portal_url: str = "http://127.0.0.1:8000/portal"
 
