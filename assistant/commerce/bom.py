@@ -8,10 +8,15 @@ kept, so the buyer fixes one row instead of re-uploading everything.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 import re
+import uuid
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
 
 from assistant.commerce.textparse import SKU_IN_TEXT, parse_qty
 from assistant.errors import InvalidInput
@@ -181,3 +186,46 @@ def parse_bom(filename: str, data: bytes, max_bytes: int) -> BomResult:
     if not result.lines and not result.issues:
         raise BomError("empty")
     return result
+
+
+# ----------------------------------------------------------------------------------------- parked uploads
+class UploadStore:
+    """Parsed uploads parked under var/uploads, keyed by the conversation's sender id.
+
+    The gateway parks the parsed lines and only sends Rasa an opaque ``upload_id``; the RFQ action reads them
+    back for the same sender, so one conversation can never read another's bill of materials.
+    """
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def _dir(self, sender: str) -> Path:
+        return self.root / hashlib.sha256(sender.encode()).hexdigest()[:32]
+
+    def save(self, sender: str, filename: str, result: BomResult) -> str:
+        upload_id = uuid.uuid4().hex
+        folder = self._dir(sender)
+        folder.mkdir(parents=True, exist_ok=True)
+        data = {
+            "filename": Path(filename).name[:120],
+            "lines": [asdict(x) for x in result.lines],
+            "issues": [asdict(x) for x in result.issues],
+        }
+        tmp = folder / f".{upload_id}.tmp"
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        tmp.replace(folder / f"{upload_id}.json")
+        return upload_id
+
+    def load(self, sender: str, upload_id: str) -> dict[str, Any] | None:
+        if not re.fullmatch(r"[a-f0-9]{32}", upload_id or ""):
+            return None
+        path = self._dir(sender) / f"{upload_id}.json"
+        if not path.is_file():
+            return None
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def get_upload_store() -> UploadStore:
+    from assistant.settings import get_settings
+
+    return UploadStore(get_settings().var_dir / "uploads")
