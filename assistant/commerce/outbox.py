@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -244,3 +245,46 @@ class OutboxDispatcher:
 def pending_count(db: Database) -> int:
     with db.session() as s:
         return len(s.scalars(select(OutboxMessage.id).where(OutboxMessage.status != "sent")).all())
+
+
+# -- the dispatcher inside the app ---------------------------------------------------------------------------
+_background: tuple[threading.Thread, threading.Event] | None = None
+_background_lock = threading.Lock()
+
+
+def start_dispatcher(poll_s: float = 1.0, dispatcher: OutboxDispatcher | None = None) -> None:
+    """Run the outbox in a daemon thread of this process (called from the app's lifespan; idempotent).
+
+    Sending is blocking I/O (smtplib, httpx), so it runs in its own thread, never on the event loop. Several
+    app workers or replicas may each run one: claims make sure every message is sent by one of them.
+    """
+    global _background
+    with _background_lock:
+        if _background is not None and _background[0].is_alive():
+            return
+        stop = threading.Event()
+
+        def loop() -> None:
+            worker = dispatcher or OutboxDispatcher()
+            while not stop.is_set():
+                try:
+                    worker.run_once()
+                except Exception:
+                    log.exception("outbox dispatcher pass failed")
+                stop.wait(poll_s)
+
+        thread = threading.Thread(target=loop, name="outbox-dispatcher", daemon=True)
+        thread.start()
+        _background = (thread, stop)
+
+
+def stop_dispatcher(timeout_s: float = 15.0) -> None:
+    """Stop the background dispatcher after its current pass (a message being sent is finished or retried)."""
+    global _background
+    with _background_lock:
+        if _background is None:
+            return
+        thread, stop = _background
+        stop.set()
+        thread.join(timeout_s)
+        _background = None

@@ -197,3 +197,32 @@ def test_expected_contact_respects_office_hours(now: datetime, kind: str, at: st
     assert when.weekday() < 5
     if now.day == 28:
         assert when.day == 30
+
+
+def test_background_dispatcher_delivers_rfq_mails_to_the_development_sink(db, settings, tmp_path) -> None:
+    import socket
+    import time
+
+    from assistant.commerce.mailsink import start_sink
+    from assistant.commerce.outbox import OutboxDispatcher, start_dispatcher, stop_dispatcher
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    sink = start_sink("127.0.0.1", port, tmp_path / "mail")
+    mail_settings = settings.model_copy(update={"smtp_port": port, "crm_webhook_url": None})
+    try:
+        done = RfqService(db, mail_settings, clock=lambda: NOW).submit(draft(email="sink@brauerei-huber.de"))
+        start_dispatcher(poll_s=0.1, dispatcher=OutboxDispatcher(db, mail_settings))
+        start_dispatcher(poll_s=0.1)  # idempotent: still one thread
+        deadline = time.monotonic() + 10
+        mine: list[str] = []
+        while time.monotonic() < deadline and len(mine) < 2:
+            mine = [p.read_text() for p in (tmp_path / "mail").glob("*.eml") if done.reference in p.read_text()]
+            time.sleep(0.1)
+    finally:
+        stop_dispatcher()
+        sink.stop()
+    assert len(mine) == 2
+    confirmation = next(m for m in mine if "sink@brauerei-huber.de" in m.split("\n\n", 1)[0])
+    assert "Subject: =?utf-8?q?Ihre_Angebotsanfrage" in confirmation or "Ihre Angebotsanfrage" in confirmation
