@@ -1,7 +1,505 @@
-"""Admin pages for the content team (/admin): documents, test search, index health, unanswered questions."""
+"""Admin pages for the content team (/admin): documents, test search, index health, unanswered questions.
+
+Security: one admin account from settings (admin_user/admin_password). A successful login sets a signed,
+expiring session cookie (HttpOnly, SameSite=Strict, Secure when the public URL is https, path /admin). Every form
+carries a CSRF token bound to the session (or, for the login form, to a pre-login cookie). Content changes are
+validated on a staging copy of the knowledge folder first: a file with errors is refused with file, line and
+reason, and the live folder and index stay as they were; a valid change is written and the index rebuilt, which
+every app process picks up within ``index_poll_s``.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+import hashlib
+import hmac
+import logging
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
 
+import yaml
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from assistant.analytics import get_analytics
+from assistant.gateway.deps import AppSettings
+from assistant.gateway.errors import request_language
+from assistant.gateway.kb import get_knowledge, live_documents
+from assistant.gateway.ratelimit import RateLimiter
+from assistant.retrieval.loaders import load_all
+from assistant.retrieval.models import BuildRefused, BuildReport, Issue, KnowledgeError
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/admin", include_in_schema=False)
+
+SESSION_COOKIE = "kb_admin"
+PRE_COOKIE = "kb_admin_pre"
+SESSION_TTL_S = 8 * 3600
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.(md|pdf|csv)$")
+_FOLDERS = {"use_case": "use-cases", "faq": "faq", "guide": "guides", "legal": "legal",
+            "certificate": "certificates", "datasheet": "datasheets"}
+_change_lock = threading.Lock()
+
+TEXTS: dict[str, dict[str, str]] = {
+    "de": {
+        "title": "Wissensdatenbank – Verwaltung", "login": "Anmelden", "user": "Benutzer", "password": "Passwort",
+        "logout": "Abmelden", "bad_login": "Benutzer oder Passwort ist falsch.",
+        "too_many": "Zu viele Anmeldeversuche. Bitte warten Sie eine Minute.",
+        "csrf": "Das Formular ist abgelaufen. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal.",
+        "documents": "Dokumente", "id": "ID", "doc_title": "Titel", "type": "Typ", "language": "Sprache",
+        "products": "Artikel", "changed": "Letzte Änderung", "source": "Datei", "delete": "Löschen",
+        "upload": "Hochladen oder ersetzen", "file": "Datei (.md, .pdf, products*.csv)",
+        "meta": "Metadaten zu einer PDF (.meta.yml, optional)", "replace": "Ersetzt Dokument (optional)",
+        "none": "– neues Dokument –", "send": "Hochladen", "search": "Testsuche", "query": "Frage",
+        "search_button": "Suchen", "score": "Score", "hits": "Treffer", "no_hits": "Keine Treffer.",
+        "index": "Index", "version": "Version", "built": "Gebaut", "embedder": "Embedding-Modell",
+        "counts": "Umfang", "health_ok": "Index ist live.", "health_bad": "Kein Index geladen.",
+        "issues": "Hinweise zu den Dateien", "refused": "Nicht übernommen – bitte korrigieren:",
+        "accepted": "Übernommen. Neue Index-Version {version} ist live.",
+        "unchanged": "Keine inhaltliche Änderung; Index-Version {version} bleibt live.",
+        "deleted": "Gelöscht. Neue Index-Version {version} ist live.",
+        "warnings": "Hinweise:", "unanswered": "Unbeantwortete Fragen", "count": "Anzahl",
+        "kinds": "Anlass", "last": "Zuletzt", "examples": "Formulierungen", "csv": "Als CSV herunterladen",
+        "nothing": "Noch keine unbeantworteten Fragen.", "lang_switch": "English", "overview": "Übersicht",
+        "unavailable": "Die Wissensdatenbank ist gerade nicht verfügbar.",
+        "not_found": "Dieses Dokument gibt es nicht im aktuellen Index.",
+        "line": "Zeile", "confirm_delete": "Löschen bestätigen",
+    },
+    "en": {
+        "title": "Knowledge base – admin", "login": "Log in", "user": "User", "password": "Password",
+        "logout": "Log out", "bad_login": "User or password is wrong.",
+        "too_many": "Too many login attempts. Please wait a minute.",
+        "csrf": "The form has expired. Please reload the page and try again.",
+        "documents": "Documents", "id": "ID", "doc_title": "Title", "type": "Type", "language": "Language",
+        "products": "Articles", "changed": "Last change", "source": "File", "delete": "Delete",
+        "upload": "Upload or replace", "file": "File (.md, .pdf, products*.csv)",
+        "meta": "Metadata for a PDF (.meta.yml, optional)", "replace": "Replaces document (optional)",
+        "none": "– new document –", "send": "Upload", "search": "Test search", "query": "Question",
+        "search_button": "Search", "score": "Score", "hits": "Hits", "no_hits": "No hits.",
+        "index": "Index", "version": "Version", "built": "Built", "embedder": "Embedding model",
+        "counts": "Size", "health_ok": "The index is live.", "health_bad": "No index loaded.",
+        "issues": "Notes on the files", "refused": "Not applied – please fix:",
+        "accepted": "Applied. New index version {version} is live.",
+        "unchanged": "No change in content; index version {version} stays live.",
+        "deleted": "Deleted. New index version {version} is live.",
+        "warnings": "Notes:", "unanswered": "Unanswered questions", "count": "Count",
+        "kinds": "Reason", "last": "Last seen", "examples": "Wordings", "csv": "Download as CSV",
+        "nothing": "No unanswered questions yet.", "lang_switch": "Deutsch", "overview": "Overview",
+        "unavailable": "The knowledge base is not available right now.",
+        "not_found": "This document is not in the live index.",
+        "line": "line", "confirm_delete": "Confirm delete",
+    },
+}
+
+
+# ------------------------------------------------------------------ session and CSRF
+def _secret(settings: Settings) -> bytes:
+    """Derived from the identity secret and the admin password: a password change ends every session."""
+    material = settings.identity_secret.get_secret_value() + "|admin|" + settings.admin_password.get_secret_value()
+    return hashlib.sha256(material.encode()).digest()
+
+
+def _serializer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(_secret(settings).hex(), salt="kb-admin-session")
+
+
+def csrf_token(settings: Settings, nonce: str) -> str:
+    return hmac.new(_secret(settings), f"csrf|{nonce}".encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class AdminSession:
+    user: str
+    nonce: str
+
+
+def read_session(request: Request, settings: Settings) -> AdminSession | None:
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _serializer(settings).loads(raw, max_age=SESSION_TTL_S)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("u") != settings.admin_user or not isinstance(data.get("n"), str):
+        return None
+    return AdminSession(data["u"], data["n"])
+
+
+def _cookie_args(settings: Settings) -> dict[str, Any]:
+    return {"httponly": True, "samesite": "strict", "secure": settings.public_url.startswith("https://"),
+            "path": "/admin"}
+
+
+def _valid_csrf(settings: Settings, nonce: str, token: str | None) -> bool:
+    return bool(token) and hmac.compare_digest(csrf_token(settings, nonce), str(token))
+
+
+def _login_redirect(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/admin/login?lang={_lang(request)}", status_code=303)
+
+
+@lru_cache(maxsize=1)
+def _login_limiter() -> RateLimiter:
+    return RateLimiter(10, burst=5)
+
+
+# ------------------------------------------------------------------ rendering
+def _lang(request: Request) -> str:
+    return request_language(request, request.query_params.get("lang"))
+
+
+def _render(request: Request, template: str, settings: Settings, status: int = 200, **context: Any) -> HTMLResponse:
+    from assistant.gateway.pages import TEXTS as PAGE_TEXTS
+    from assistant.gateway.pages import get_templates
+
+    lang = context.pop("lang", None) or _lang(request)
+    session = read_session(request, settings)
+    ctx = {
+        "lang": lang,
+        "t": PAGE_TEXTS[lang],
+        "a": TEXTS[lang],
+        "widget": None,
+        "other_lang": "en" if lang == "de" else "de",
+        "lang_url": f"{request.url.path}?lang={'en' if lang == 'de' else 'de'}",
+        "session": session,
+        "csrf": csrf_token(settings, session.nonce) if session else None,
+        **context,
+    }
+    response = get_templates().TemplateResponse(request, template, ctx, status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ------------------------------------------------------------------ content changes
+@dataclass
+class ChangeResult:
+    ok: bool
+    issues: list[Issue] = field(default_factory=list)
+    report: BuildReport | None = None
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+
+def _front_type(data: bytes) -> str | None:
+    m = re.search(rb"^type:\s*([A-Za-z_]+)", data[:4000], re.MULTILINE)
+    return m.group(1).decode() if m else None
+
+
+def _target(root: Path, name: str, data: bytes, replace_source: str | None) -> str:
+    """Relative path the upload goes to: the replaced document's file, a same-named file, or a folder by type."""
+    if replace_source:
+        return replace_source
+    existing = sorted(p for p in root.rglob(name) if p.is_file() and p.resolve().is_relative_to(root))
+    if existing:
+        return existing[0].relative_to(root).as_posix()
+    ext = name.rsplit(".", 1)[1].lower()
+    if ext == "csv":
+        return name
+    if ext == "pdf":
+        return f"datasheets/{name}"
+    return f"{_FOLDERS.get(_front_type(data) or '', 'datasheets')}/{name}"
+
+
+def _error_set(issues: list[Issue] | list[str]) -> set[str]:
+    return {str(i) for i in issues if str(i).startswith("error")}
+
+
+def validate_upload(
+    settings: Settings, name: str, data: bytes, meta: bytes | None, replace_source: str | None
+) -> tuple[dict[str, bytes], list[Issue]]:
+    """Check one upload on a staging copy; returns (files to write by relative path, issues it introduces)."""
+    if not _NAME.match(name):
+        return {}, [Issue(name or "?", 0, "file name must be letters, digits, '.', '_' or '-' ending in .md, "
+                                         ".pdf or .csv")]
+    ext = name.rsplit(".", 1)[1].lower()
+    if ext == "csv" and not name.lower().startswith("products"):
+        return {}, [Issue(name, 0, "a product catalogue must be named products*.csv")]
+    if replace_source and not replace_source.lower().endswith(f".{ext}"):
+        return {}, [Issue(name, 0, f"replaces {replace_source}, which is not a .{ext} file")]
+    if not data:
+        return {}, [Issue(name, 0, "file is empty")]
+    if len(data) > settings.max_upload_bytes:
+        return {}, [Issue(name, 0, f"file is too large ({len(data)} bytes > {settings.max_upload_bytes})")]
+    if ext == "md" and b"\x00" in data:
+        return {}, [Issue(name, 0, "a Markdown file must be text, not binary")]
+    root = settings.knowledge_dir.resolve()
+    rel = _target(root, name, data, replace_source)
+    files = {rel: data}
+    if meta is not None:
+        if ext != "pdf":
+            return {}, [Issue(name, 0, "metadata (.meta.yml) only belongs to a PDF")]
+        files[str(Path(rel).with_suffix(".meta.yml").as_posix())] = meta
+    max_bytes = max(settings.max_upload_bytes, 1)
+    with tempfile.TemporaryDirectory(prefix="kb-stage-") as tmp:
+        staging = Path(tmp) / "knowledge"
+        shutil.copytree(root, staging)
+        before = load_all(staging, max_bytes)
+        for path, content in files.items():
+            (staging / path).parent.mkdir(parents=True, exist_ok=True)
+            (staging / path).write_bytes(content)
+        after = load_all(staging, max_bytes)
+    old_errors = _error_set(before.issues)
+    touched = set(files)
+    introduced = [i for i in after.issues if str(i) not in old_errors and (i.severity == "error" or i.path in touched)]
+    if after.fatal and not before.fatal:
+        introduced = introduced or [Issue(rel, 0, "the product catalogue cannot be read")]
+    return files, introduced
+
+
+def apply_upload(
+    knowledge: Any, settings: Settings, name: str, data: bytes, meta: bytes | None, replace_source: str | None
+) -> ChangeResult:
+    with _change_lock:
+        files, issues = validate_upload(settings, name, data, meta, replace_source)
+        if not files or any(i.severity == "error" for i in issues):
+            return ChangeResult(False, issues)
+        root = settings.knowledge_dir.resolve()
+        previous: dict[Path, bytes | None] = {}
+        try:
+            for rel, content in files.items():
+                path = (root / rel).resolve()
+                if not path.is_relative_to(root):
+                    return ChangeResult(False, [Issue(rel, 0, "target is outside the knowledge folder")])
+                previous[path] = path.read_bytes() if path.is_file() else None
+                path.parent.mkdir(parents=True, exist_ok=True)
+                tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+                tmp.write_bytes(content)
+                os.replace(tmp, path)
+            report = knowledge.build()
+        except BuildRefused as exc:
+            _restore(previous)
+            return ChangeResult(False, issues + (exc.report.issues if exc.report else []) or
+                                [Issue(name, 0, "the index build was refused")])
+        except Exception:
+            log.exception("content change failed; restoring the previous files")
+            _restore(previous)
+            return ChangeResult(False, [Issue(name, 0, "the index could not be rebuilt; nothing was changed")])
+        return ChangeResult(True, issues, report)
+
+
+def _restore(previous: dict[Path, bytes | None]) -> None:
+    for path, content in previous.items():
+        if content is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(content)
+
+
+def delete_document(knowledge: Any, doc_id: str) -> ChangeResult:
+    with _change_lock:
+        try:
+            report = knowledge.remove(doc_id)
+        except KnowledgeError as exc:
+            log.info("delete refused: %s", exc)
+            return ChangeResult(False, [Issue(doc_id, 0, "cannot be deleted here (articles live in products.csv)")])
+        except Exception as exc:  # DocumentNotFound and friends
+            log.info("delete failed: %s", exc)
+            return ChangeResult(False, [Issue(doc_id, 0, "no such document in the live index")])
+        return ChangeResult(True, report.issues if report else [], report)
+
+
+# ------------------------------------------------------------------ overview data
+def _products_of(path: Path | None, kind: str) -> list[str]:
+    """Article numbers from the front matter (Markdown) or the sidecar (PDF)."""
+    if path is None:
+        return []
+    try:
+        if kind == "pdf":
+            side = next((p for p in (path.with_suffix(".meta.yml"), path.with_name(path.name + ".meta.yml"))
+                         if p.is_file()), None)
+            meta = yaml.safe_load(side.read_text(encoding="utf-8")) if side else {}
+        else:
+            m = re.match(r"\A---[ \t]*\r?\n(.*?)\r?\n---", path.read_text(encoding="utf-8", errors="replace"),
+                         re.DOTALL)
+            meta = yaml.safe_load(m.group(1)) if m else {}
+    except (OSError, yaml.YAMLError):
+        return []
+    value = (meta or {}).get("products") if isinstance(meta, dict) else None
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",")]
+    return [str(v) for v in value or []][:20]
+
+
+def overview(knowledge: Any, settings: Settings) -> dict[str, Any]:
+    from assistant.gateway.kb import document_path
+
+    status = knowledge.status()
+    documents = []
+    for doc_id, info in sorted(live_documents(knowledge).items(), key=lambda kv: kv[1].get("source", "")):
+        path = document_path(settings, info)
+        changed = datetime.fromtimestamp(path.stat().st_mtime, UTC) if path else None
+        documents.append({
+            "id": doc_id, "title": info.get("title"), "type": info.get("type"), "language": info.get("language"),
+            "source": info.get("source"), "kind": info.get("kind"),
+            "products": _products_of(path, info.get("kind", "markdown")),
+            "changed": changed.strftime("%Y-%m-%d %H:%M") if changed else "–",
+        })
+    return {"index": status, "documents": documents}
+
+
+# ------------------------------------------------------------------ routes
+@router.get("/login")
+async def login_page(request: Request, settings: AppSettings) -> HTMLResponse:
+    nonce = secrets.token_urlsafe(16)
+    response = _render(request, "admin/login.html", settings, login_csrf=csrf_token(settings, nonce))
+    response.set_cookie(PRE_COOKIE, _serializer(settings).dumps({"p": nonce}), max_age=3600, **_cookie_args(settings))
+    return response
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    settings: AppSettings,
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    client = request.client.host if request.client else "unknown"
+    if _login_limiter().check(f"admin-login:{client}") > 0:
+        return _render(request, "admin/login.html", settings, 429, error="too_many", login_csrf=None)
+    pre = request.cookies.get(PRE_COOKIE, "")
+    try:
+        nonce = _serializer(settings).loads(pre, max_age=3600).get("p", "")
+    except (BadSignature, AttributeError):
+        nonce = ""
+    if not nonce or not _valid_csrf(settings, nonce, csrf):
+        return _render(request, "admin/login.html", settings, 403, error="csrf", login_csrf=None)
+    user_ok = hmac.compare_digest(username.encode(), settings.admin_user.encode())
+    password_ok = hmac.compare_digest(password.encode(), settings.admin_password.get_secret_value().encode())
+    if not (user_ok and password_ok):
+        fresh = secrets.token_urlsafe(16)
+        response = _render(request, "admin/login.html", settings, 401, error="bad_login",
+                           login_csrf=csrf_token(settings, fresh))
+        response.set_cookie(PRE_COOKIE, _serializer(settings).dumps({"p": fresh}), max_age=3600,
+                            **_cookie_args(settings))
+        return response
+    response = RedirectResponse(f"/admin?lang={_lang(request)}", status_code=303)
+    session = _serializer(settings).dumps({"u": settings.admin_user, "n": secrets.token_urlsafe(16)})
+    response.set_cookie(SESSION_COOKIE, session, max_age=SESSION_TTL_S, **_cookie_args(settings))
+    response.delete_cookie(PRE_COOKIE, path="/admin")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, settings: AppSettings, csrf: Annotated[str, Form(max_length=200)] = "") -> Response:
+    session = read_session(request, settings)
+    if session is not None and not _valid_csrf(settings, session.nonce, csrf):
+        return _render(request, "admin/message.html", settings, 403, error="csrf")
+    response = RedirectResponse("/admin/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/admin")
+    return response
+
+
+def _dashboard(request: Request, settings: AppSettings, status: int = 200, **extra: Any) -> HTMLResponse:
+    knowledge = get_knowledge()
+    try:
+        data = overview(knowledge, settings)
+    except KnowledgeError:
+        return _render(request, "admin/message.html", settings, 503, error="unavailable")
+    query = (request.query_params.get("q") or "").strip()[:500]
+    hits = []
+    if query:
+        for h in knowledge.search(query, k=10):
+            hits.append({"title": h.title, "doc_id": h.doc_id, "type": h.doc_type, "language": h.language,
+                         "score": h.score, "dense": h.metadata.get("dense_score"),
+                         "bm25": h.metadata.get("bm25_score"), "url": h.url, "page": h.page,
+                         "text": " ".join(h.text.split())[:240]})
+    return _render(request, "admin/index.html", settings, status, query=query, hits=hits, **data, **extra)
+
+
+@router.get("")
+async def dashboard(request: Request, settings: AppSettings) -> Response:
+    if read_session(request, settings) is None:
+        return _login_redirect(request)
+    return await asyncio.to_thread(_dashboard, request, settings)
+
+
+@router.post("/upload")
+async def upload(
+    request: Request,
+    settings: AppSettings,
+    file: UploadFile,
+    csrf: Annotated[str, Form(max_length=200)] = "",
+    replace: Annotated[str, Form(max_length=200)] = "",
+    meta: UploadFile | None = None,
+) -> Response:
+    session = read_session(request, settings)
+    if session is None:
+        return _login_redirect(request)
+    if not _valid_csrf(settings, session.nonce, csrf):
+        return _render(request, "admin/message.html", settings, 403, error="csrf")
+    data = await file.read(settings.max_upload_bytes + 1)
+    meta_data = await meta.read(64 * 1024) if meta is not None and meta.filename else None
+    knowledge = get_knowledge()
+    replace_source = None
+    if replace:
+        info = (await asyncio.to_thread(live_documents, knowledge)).get(replace)
+        if info is None:
+            return await asyncio.to_thread(_dashboard, request, settings, 404, change=ChangeResult(
+                False, [Issue(replace, 0, "the document to replace is not in the live index")]))
+        replace_source = info.get("source")
+    name = Path(file.filename or "").name
+    result = await asyncio.to_thread(apply_upload, knowledge, settings, name, data, meta_data, replace_source)
+    return await asyncio.to_thread(_dashboard, request, settings, 200 if result.ok else 400, change=result)
+
+
+@router.post("/delete")
+async def delete(
+    request: Request,
+    settings: AppSettings,
+    doc_id: Annotated[str, Form(max_length=200)],
+    csrf: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    session = read_session(request, settings)
+    if session is None:
+        return _login_redirect(request)
+    if not _valid_csrf(settings, session.nonce, csrf):
+        return _render(request, "admin/message.html", settings, 403, error="csrf")
+    result = await asyncio.to_thread(delete_document, get_knowledge(), doc_id)
+    return await asyncio.to_thread(_dashboard, request, settings, 200 if result.ok else 400, change=result,
+                                   deleted=True)
+
+
+@router.get("/unanswered")
+async def unanswered(request: Request, settings: AppSettings) -> Response:
+    if read_session(request, settings) is None:
+        return _login_redirect(request)
+    groups = await asyncio.to_thread(get_analytics().report)
+    return _render(request, "admin/unanswered.html", settings, groups=groups[:500])
+
+
+@router.get("/unanswered.csv")
+async def unanswered_csv(request: Request, settings: AppSettings) -> Response:
+    if read_session(request, settings) is None:
+        return _login_redirect(request)
+    text = await asyncio.to_thread(get_analytics().csv_report)
+    return Response(
+        text.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="unanswered-questions.csv"', "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/{rest:path}")
+async def unknown(rest: str, request: Request, settings: AppSettings) -> Response:
+    if read_session(request, settings) is None:
+        return _login_redirect(request)
+    return _render(request, "admin/message.html", settings, 404, error="not_found")
