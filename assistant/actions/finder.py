@@ -85,6 +85,7 @@ CHOICES: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("Reinraum", "Cleanroom", "Reinraum"), ("Trinkwasser (DVGW)", "Drinking water (DVGW)", "DVGW"),
     ),
 }
+NOT_ANSWERS = ("cancel", "request_human", "start_rfq", "add_to_rfq", "upload_bom", "compare_products")
 SKIP = "skip"
 SHOW = "show"
 _SKIP_WORDS = re.compile(r"^\s*(egal|weiß nicht|weiss nicht|keine ahnung|keine angabe|überspringen|ueberspringen|"
@@ -288,6 +289,8 @@ class ValidateFinderForm(AssistantAction):
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         value = _entity(tracker, "finder_value")
         text = value if value is not None else _user_text(tracker)
+        if intent in NOT_ANSWERS and value is None and tracker.get_slot("finder_answer") is None:
+            return []  # not an answer: the form rejects and the rules take over (cancel, RFQ, handoff)
         if intent == "start_finder":
             state = {"need": text, "asked": []}  # a new search starts from what was just said
             if turn.page.get("sku") and not text:

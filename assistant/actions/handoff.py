@@ -99,6 +99,8 @@ class ValidateHandoffForm(AssistantAction):
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         text = _text(tracker)
         step = state.get("step")
+        if intent == "cancel" and tracker.get_slot("handoff_answer") is None:
+            return []  # the form rejects and core's cancel rule stops it
         if intent == "request_human" and not step:
             m = _TOPIC.search(text)
             if m and not re.search(r"\b(jemand|someone|somebody|mensch|person|human|vertrieb|sales|mitarbeiter)",

@@ -46,6 +46,24 @@ from assistant.settings import get_settings
 log = logging.getLogger(__name__)
 
 TRIGGERS = ("start_rfq", "add_to_rfq", "upload_bom")
+# Intents the answer slot does not take (domain/rfq.yml): the form must reject them so that the rules run.
+NOT_ANSWERS = ("ask_knowledge", "cancel", "request_human", "start_finder", "compare_products")
+_FORM_MACHINERY = ("action_listen", "action_extract_slots")
+
+
+def digressed(tracker: Tracker, form: str) -> bool:
+    """True when another action ran since the buyer's last message (the form is resuming after a digression).
+
+    The form calls its validation both right after the message (then an intent the slot does not take must be
+    rejected, so the digression rule can run) and after the digression (then the form just resumes).
+    """
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        name = event.get("name")
+        if event.get("event") == "action" and name not in (form, f"validate_{form}", *_FORM_MACHINERY):
+            return True
+    return False
 _CONFIRM = re.compile(r"^\s*(ja|jawohl|ok(ay)?|passt|senden|absenden|abschicken|zustimmen|einverstanden|stimmt|"
                       r"ja,? (bitte )?senden|yes|yep|send( it)?|submit|confirm|agree|i agree|correct|go ahead)\W*$",
                       re.I)
@@ -487,6 +505,8 @@ class ValidateRfqForm(_RfqBase):
             reply.key("rfq_resume")
         elif answered and step:
             flow.answer(step, text or _entity(tracker, "rfq_choice") or "", intent, tracker)
+        elif step and intent in NOT_ANSWERS and not digressed(tracker, "rfq_form"):
+            return []  # not an answer: let the form reject, the rules answer it (knowledge, cancel, handoff)
         elif step:
             reply.key("rfq_resume")  # back from a digression: nothing was lost
         state = store(flow.state, draft)

@@ -96,3 +96,9 @@ async def test_compare_uses_the_last_results_and_needs_two_de() -> None:
     assert "Vergleich 3S-1208 | 3SX-1208 | 3SC-0604" in custom(d)[0]["text"]
     d, _ = await run(ActionCompareProducts(CATALOGUE), tracker("vergleichen", "compare_products"))
     assert "zwei oder drei Artikel" in custom(d)[0]["text"]
+
+
+async def test_cancel_during_the_finder_is_left_to_the_cancel_rule() -> None:
+    state = {"need": "Schlauch", "asked": [], "next": "medium"}
+    _, events = await run(ValidateFinderForm(CATALOGUE), tracker("abbrechen", "cancel", slots={"finder": state}))
+    assert events == []

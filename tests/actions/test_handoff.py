@@ -120,3 +120,9 @@ def test_transcript_keeps_both_sides() -> None:
     t.events = [{"event": "user", "text": "Hallo"}, {"event": "bot", "data": {"custom": {"t": "greet"}}},
                 {"event": "bot", "data": {"custom": {"type": "products", "items": [{"sku": "3S-1208"}]}}}]
     assert transcript(t) == [("Kunde", "Hallo"), ("Assistent", "[greet]"), ("Assistent", "[Artikel: 3S-1208]")]
+
+
+async def test_cancel_during_the_handoff_is_left_to_the_cancel_rule() -> None:
+    t = tracker("abbrechen", "cancel", slots={"handoff": {"step": "contact", "request": {"name": "Max"}}})
+    _, events = await run(ValidateHandoffForm(), t)
+    assert events == []

@@ -166,9 +166,26 @@ async def test_digression_keeps_everything_and_resumes_de(service) -> None:
     await c.say("Angebot", "start_rfq")
     await c.say("3S-1208 x 5")
     before = c.draft
-    out = await c.say("Ist das für Dampf geeignet?", "ask_knowledge")  # the form re-runs after the knowledge answer
-    assert "Ihre Angaben sind erhalten" in out[0] and "Anwendung" in out[-1]
+    question = tracker("Ist das für Dampf geeignet?", "ask_knowledge", slots=c.slots)
+    d, events = await run(ValidateRfqForm(catalogue=CATALOGUE, service=service), question)
+    assert events == [] and d.messages == []  # right after the message: the form rejects, the rule answers
+    question.events = [{"event": "user", "text": "Ist das für Dampf geeignet?"},
+                       {"event": "action", "name": "action_answer_knowledge"},
+                       {"event": "bot", "text": "Ja, bis 150 °C."},
+                       {"event": "action", "name": "rfq_form"}]
+    d, events = await run(ValidateRfqForm(catalogue=CATALOGUE, service=service), question)
+    assert "Ihre Angaben sind erhalten" in texts(d)[0]
+    assert {e["name"]: e["value"] for e in events}["rfq_step"] == "details"
     assert c.draft == before
+
+
+async def test_cancel_and_handoff_are_not_taken_as_answers(service) -> None:
+    c = Conversation(service, language="en")
+    await c.say("request a quote", "start_rfq")
+    for intent in ("cancel", "request_human"):
+        d, events = await run(ValidateRfqForm(catalogue=CATALOGUE, service=service),
+                              tracker("cancel", intent, language="en", slots=c.slots))
+        assert events == [] and d.messages == []
 
 
 async def test_free_text_requirement_when_no_article_fits_en(service) -> None:
