@@ -56,13 +56,36 @@ class Sink:
             return [m for m in self.messages if reference in m]
 
 
+class SmtpServer:
+    """The test's SMTP server on the session's SMTP port; can go down and come back (same recorded mails)."""
+
+    def __init__(self, sink: Sink):
+        self.sink = sink
+        self.controller: Controller | None = None
+
+    def up(self) -> None:
+        if self.controller is None:
+            self.controller = Controller(self.sink, hostname="127.0.0.1", port=SMTP_PORT)
+            self.controller.start()
+
+    def down(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
 @pytest.fixture(scope="module")
-def smtp() -> Any:
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    yield sink
-    controller.stop()
+def smtp_server() -> Any:
+    server = SmtpServer(Sink())
+    server.up()
+    yield server
+    server.down()
+
+
+@pytest.fixture
+def smtp(smtp_server: SmtpServer) -> Sink:
+    smtp_server.up()
+    return smtp_server.sink
 
 
 def deliver(reference: str, sink: Sink, expected: int, timeout: float = 15.0, skip_backoff: bool = False) -> list[str]:
@@ -241,22 +264,27 @@ def test_cancel_stops_the_form_and_a_new_request_starts_empty_en(stack) -> None:
     assert "Which articles and quantities" in text_of(chat.say("I'd like a quote"))
 
 
-def test_crash_between_confirm_and_send_delivers_exactly_once(stack, smtp) -> None:
-    """SMTP is unreachable at confirm; the app is killed and restarted; then SMTP comes back: one mail each."""
-    smtp_down = Settings().model_copy(update={"smtp_port": _free_port()})
+def test_crash_between_confirm_and_send_delivers_exactly_once(stack, smtp_server: SmtpServer) -> None:
+    """SMTP is down at confirm; the app is killed and restarted; then SMTP comes back: each mail exactly once."""
+    smtp = smtp_server.sink
     chat = Chat(stack)
     chat.say("Angebot anfragen")
     for text in ("3S-1208 x 7", "weiter", "Crash GmbH", "Carla Crash", "carla@crash-gmbh.de"):
         chat.say(text)
-    reference = reference_in(text_of(chat.say("ja, senden")))
-    db = Database(Settings().resolved_database_url)
+    smtp_server.down()
     try:
-        OutboxDispatcher(db, smtp_down).run_once()  # first attempt fails: the rows stay pending
+        reference = reference_in(text_of(chat.say("ja, senden")))
+        db = Database(Settings().resolved_database_url)
+        try:
+            OutboxDispatcher(db, Settings()).run_once()  # the attempt fails: the rows stay pending
+        finally:
+            db.dispose()
         stack.stop_process("app", timeout=0.1)  # the app dies (SIGTERM, then SIGKILL)
         stack.start_app()
         stack.wait_app()
+        assert smtp.about(reference) == []
     finally:
-        db.dispose()
+        smtp_server.up()
     mails = deliver(reference, smtp, expected=2, skip_backoff=True)
     time.sleep(1.0)
     deliver(reference, smtp, expected=3, timeout=2.0, skip_backoff=True)  # nothing more to send
