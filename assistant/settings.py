@@ -98,6 +98,11 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(60, ge=1)
     max_upload_bytes: int = Field(2_000_000, ge=1024)
 
+    # Operations (observability and privacy)
+    metrics_token: SecretStr | None = None  # bearer token for GET /metrics; unset: loopback scrapes only
+    retention_days: int = Field(180, ge=1, le=3650)  # conversations, feedback and analytics older than this are purged
+    rasa_tracker_url: str | None = None  # SQLAlchemy URL of Rasa's tracker store; default: var_dir/rasa/tracker.db
+
     @field_validator("var_dir", "knowledge_dir", mode="after")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

@@ -16,7 +16,7 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from assistant import i18n
+from assistant import i18n, observability
 from assistant.errors import BackendUnavailable, InvalidInput, NotFound, PermissionDenied
 from assistant.identity import ANONYMOUS, BuyerIdentity, UntrustedMetadata, get_signer
 from assistant.settings import get_settings
@@ -94,6 +94,12 @@ class AssistantAction(Action, abc.ABC):
     ) -> Events: ...
 
     async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        with observability.action_span(self.name(), tracker):  # production hook (H10): request id, timing, log
+            return await self._run(dispatcher, tracker, domain)
+
+    async def _run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
         try:

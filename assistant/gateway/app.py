@@ -10,7 +10,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from assistant.gateway import admin, chat, documents, health, kb, pages, upload, webhook
+from assistant import observability  # production hook (H10): JSON logs, request id, metrics
+from assistant.gateway import admin, chat, documents, health, kb, pages, privacy, upload, webhook  # privacy: H10
+from assistant.gateway import metrics as metrics_router  # production hook (H10)
 from assistant.gateway.errors import install_error_handlers
 from assistant.gateway.middleware import BodyLimit, SecurityHeaders
 from assistant.gateway.rasa_client import get_rasa_client
@@ -21,12 +23,16 @@ log = logging.getLogger(__name__)
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from assistant.retrieval.service import get_knowledge_service
+
+    observability.instrument_knowledge(get_knowledge_service())  # production hook (H10): retrieval metrics
     yield
     await get_rasa_client().aclose()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    observability.configure_logging("app")  # production hook (H10)
     app = FastAPI(
         title="B2B buying assistant",
         version="0.1.0",
@@ -37,6 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     for module in (chat, upload, kb, documents, health, webhook, pages, admin):
+        app.include_router(module.router)
+    for module in (metrics_router, privacy):  # production hook (H10)
         app.include_router(module.router)
     app.mount("/widget", StaticFiles(directory=PROJECT_ROOT / "widget"), name="widget")
 
@@ -56,4 +64,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limits={"/api/upload": settings.max_upload_bytes + 16 * 1024, "/admin": settings.max_upload_bytes + 16 * 1024,
                 "/webhook": 8 * 1024 * 1024},
     )
+    app.add_middleware(observability.RequestContext)  # production hook (H10): outermost, sees every response
     return app

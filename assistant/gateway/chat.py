@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 import uuid
 from functools import lru_cache
 from typing import Annotated, Any, Literal
@@ -11,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from assistant import i18n
+from assistant import i18n, observability
 from assistant.gateway.deps import AppSettings, Identity
 from assistant.gateway.dialogue import UnknownPayload, neutralise_text, render_messages, validate_payload
 from assistant.gateway.errors import ApiError, request_language
@@ -105,11 +106,14 @@ async def chat(body: ChatRequest, request: Request, identity: Identity, settings
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
     page = body.context.model_dump(exclude_none=True) if body.context else {}
     metadata = get_signer().sign(identity, sender=sender, language=language, page=page, request_id=request_id)
+    started = time.perf_counter()  # production hook (H10): turn latency per flow
     try:
         raw = await get_rasa_client().send(sender, text, metadata)
     except EngineUnavailable as exc:
         log.warning("dialogue engine unavailable: %s", exc)
+        observability.observe_turn("unknown", language, time.perf_counter() - started, "engine_down")  # H10
         raise ApiError(503, "engine_down", language, headers={"Retry-After": "5"}) from exc
+    observability.observe_turn(observability.flow_of(raw), language, time.perf_counter() - started)  # H10
 
     messages = render_messages(raw, language)
     if not messages:
