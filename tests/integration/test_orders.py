@@ -1,0 +1,176 @@
+"""Buyer self-service through the real gateway and Rasa, German and English: reorder (with changes,
+disambiguation, approval, double confirm), quick order, status, documents with signed links, approvals,
+roles, and cross-account attempts that must read exactly like numbers that do not exist.
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from tests.integration.conftest import Chat, text_of, token_for
+
+pytestmark = pytest.mark.integration
+
+ANNA = "anna.mueller@mueller-maschinenbau.de"
+THOMAS = "thomas.berger@mueller-maschinenbau.de"
+JONAS = "jonas.weber@mueller-maschinenbau.de"
+LENA = "lena.schmidt@mueller-maschinenbau.de"
+SABINE = "sabine.hansen@nordsee-lt.de"
+EMMA = "emma.clarke@alpine-pharma.at"
+DAVID = "david.huber@alpine-pharma.at"
+
+
+def buttons(messages: list[dict]) -> list[dict]:
+    return [b for m in messages for b in m.get("buttons", [])]
+
+
+def button(messages: list[dict], title_start: str) -> str:
+    found = [b["payload"] for b in buttons(messages) if b["title"].startswith(title_start)]
+    assert found, f"no button {title_start!r} in {buttons(messages)}"
+    return found[0]
+
+
+def placed_number(text: str) -> str:
+    match = re.search(r"(?:Auftrag|Bestellung|[Oo]rder) (\d+)", text)
+    assert match, text
+    return match.group(1)
+
+
+def test_reorder_last_monday_is_placed_two_turns_later_and_never_twice_de(stack) -> None:
+    chat = Chat(stack, token_for(ANNA))
+    quote = chat.say("Bestellung vom letzten Montag nochmal bitte")
+    text = text_of(quote)
+    assert "Nachbestellung von Auftrag" in text
+    assert "Preis geändert: vorher" in text and "nicht auf Lager, Lieferzeit" in text
+    assert "ausgelaufen, Nachfolger" in text
+    confirm = button(quote, "Mit Nachfolgeartikel bestellen")
+    placed = text_of(chat.say(payload=confirm))
+    assert placed.startswith("Vielen Dank! Ihre Bestellung ist aufgegeben: Auftrag ")
+    assert "Voraussichtliche Lieferung:" in placed
+    number = placed_number(placed.split("aufgegeben:")[1])
+    again = text_of(chat.say(payload=confirm))
+    assert f"bereits als Auftrag {number}" in again and "nicht noch einmal bestellt" in again
+
+
+def test_reorder_with_free_text_changes_in_english(stack) -> None:
+    chat = Chat(stack, token_for(ANNA), locale="en")
+    text = text_of(chat.say("reorder last Monday's order"))
+    assert "Reorder of order" in text and "price changed: was" in text
+    changed = text_of(chat.say("change position 3 to 40 pieces"))
+    assert "Changed. Your draft now:" in changed and "\n3. 40 × " in changed
+    without = text_of(chat.say("without the O-rings"))
+    assert "O-Ring" not in without.split("\n", 1)[1]
+    blocked = chat.say("place the order")
+    assert "discontinued" in text_of(blocked)
+    placed = text_of(chat.say(payload=button(blocked, "Order with successor")))
+    assert placed.startswith("Thank you! Your order has been placed: order ")
+
+
+def test_reorder_asks_which_order_when_two_match(stack) -> None:
+    chat = Chat(stack, token_for(ANNA), locale="en")
+    asked = chat.say("reorder the order from 9 days ago")
+    assert "Several orders match" in text_of(asked)
+    payloads = [b["payload"] for b in buttons(asked)]
+    assert '/choose_order{"order_number":"4720"}' in payloads and '/choose_order{"order_number":"4721"}' in payloads
+    chosen = text_of(chat.say(payload='/choose_order{"order_number":"4721"}'))
+    assert chosen.startswith("Reorder of order 4721")
+    nothing = text_of(Chat(stack, token_for(ANNA)).say("Bestellung vom 1.1.2020 nochmal bitte"))
+    assert "nicht gefunden" in nothing and "nächstgelegenen" in nothing
+
+
+def test_quick_order_over_the_limit_waits_for_approval_and_the_approver_rejects_with_a_reason_de(stack) -> None:
+    lena = Chat(stack, token_for(LENA))
+    quote = lena.say("400x 3S-1208, 10x QC-300-8")
+    text = text_of(quote)
+    assert "Ihre Schnellbestellung" in text and "(3S-1208)" in text
+    assert "Den Artikel QC-300-8 (10 Stück) kenne ich nicht" in text
+    assert any(b["title"].startswith("QC-300-08") for b in buttons(quote))
+    pending = text_of(lena.say(payload=button(quote, "Bestellen")))
+    assert "wartet jetzt auf Freigabe" in pending
+    number = placed_number(pending)
+    thomas = Chat(stack, token_for(THOMAS))
+    listing = thomas.say("Was wartet auf meine Freigabe?")
+    assert f"Auftrag {number} von Lena Schmidt" in text_of(listing)
+    asked = text_of(thomas.say(payload=button(listing, f"{number} ablehnen")))
+    assert f"Warum lehnen Sie Auftrag {number} ab?" in asked
+    done = text_of(thomas.say("Das Budget der Kostenstelle ist bis Januar gesperrt"))
+    assert f"Auftrag {number} ist abgelehnt. Lena Schmidt wird" in done
+    assert number not in text_of(thomas.say("offene Freigaben"))
+
+
+def test_quick_order_approval_in_english(stack) -> None:
+    emma = Chat(stack, token_for(EMMA), locale="en")
+    quote = emma.say("600x 3S-1208")
+    pending = text_of(emma.say(payload=button(quote, "Place order")))
+    assert "waiting for approval" in pending
+    number = placed_number(pending)
+    david = Chat(stack, token_for(DAVID), locale="en")
+    listing = david.say("what is waiting for my approval?")
+    assert f"Order {number} by Emma Clarke" in text_of(listing)
+    approved = text_of(david.say(payload=button(listing, f"Approve {number}")))
+    assert approved == f"Order {number} is approved. Emma Clarke is being notified."
+
+
+def test_order_status_in_both_languages(stack) -> None:
+    de = text_of(Chat(stack, token_for(ANNA)).say("Wo ist Auftrag 4711?"))
+    assert de.startswith("Auftrag 4711 vom") and "DHL" in de and "https://www.dhl.de/" in de
+    delayed = text_of(Chat(stack, token_for(THOMAS), locale="en").say("why is order 4715 delayed?"))
+    assert "Order 4715" in delayed and "delayed" in delayed and "shortage" in delayed
+    open_orders = Chat(stack, token_for(ANNA), locale="en").say("show me my open orders")
+    assert "Your open orders:" in text_of(open_orders)
+    assert '/choose_order{"order_number":"4711"}' in [b["payload"] for b in buttons(open_orders)]
+
+
+def test_documents_signed_link_downloads_a_pdf_and_a_tampered_link_is_refused(stack) -> None:
+    messages = Chat(stack, token_for(ANNA)).say("3.1-Zeugnis für Lieferung 80012")
+    docs = [m for m in messages if m["type"] == "documents"]
+    assert docs and docs[0]["items"][0]["kind"] == "certificate_3_1"
+    url = docs[0]["items"][0]["url"]
+    path = url.split("/api/documents/", 1)[1]
+    r = httpx.get(f"{stack.app_url}/api/documents/{path}", timeout=10)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert r.content.startswith(b"%PDF")
+    tampered = path[:-2] + ("AA" if not path.endswith("AA") else "BB")
+    assert httpx.get(f"{stack.app_url}/api/documents/{tampered}", timeout=10).status_code == 403
+    invoice = Chat(stack, token_for(ANNA), locale="en").say("invoice for order 4711")
+    items = [i for m in invoice if m["type"] == "documents" for i in m["items"]]
+    assert [i["kind"] for i in items] == ["invoice"]
+    sheet = Chat(stack, locale="en").say("datasheet for 3S-1208")
+    assert any(m["type"] == "documents" and m["items"][0]["kind"] == "datasheet" for m in sheet)
+
+
+@pytest.mark.parametrize("first,second,locale", [
+    ("Wo ist Auftrag 4711?", "Wo ist Auftrag 4799999?", "de"),
+    ("Rechnung zu Auftrag 4711", "Rechnung zu Auftrag 4799999", "de"),
+    ("3.1 certificate for delivery 80012", "3.1 certificate for delivery 89999", "en"),
+    ("delivery note for order 4702", "delivery note for order 4799998", "en"),
+])
+def test_another_accounts_objects_read_exactly_like_missing_ones(stack, first, second, locale) -> None:
+    sabine = token_for(SABINE)
+    a = Chat(stack, sabine, locale).say(first)
+    b = Chat(stack, sabine, locale).say(second)
+    assert a == b
+    assert "4711" not in text_of(a) and "80012" not in text_of(a)
+
+
+def test_hostile_identifiers_are_never_echoed(stack) -> None:
+    chat = Chat(stack, token_for(ANNA))
+    for hostile in ("Wo ist Auftrag 4711' OR '1'='1", "Rechnung für ../../etc/passwd",
+                    "Auftrag " + "9" * 400, "Zeugnis Charge <script>alert(1)</script>"):
+        text = text_of(chat.say(hostile))
+        assert "passwd" not in text and "<script>" not in text and "9" * 30 not in text and "OR '1'" not in text
+
+
+def test_roles_anonymous_and_technician(stack) -> None:
+    visitor = Chat(stack)
+    text = text_of(visitor.say("Wo ist meine Bestellung 4711?"))
+    assert "Kundenportal an" in text and "/portal" in text
+    assert "digitale Assistent" in text_of(visitor.say("Hallo"))  # the conversation goes on
+    tech = Chat(stack, token_for(JONAS))
+    assert "Rolle" in text_of(tech.say("Bestellung vom letzten Montag nochmal bitte"))
+    assert "Rolle" in text_of(tech.say("Was wartet auf meine Freigabe?"))
+    prices = text_of(Chat(stack, locale="en").say("how much is 3S-1208?"))
+    assert prices.startswith("List prices (net)")
