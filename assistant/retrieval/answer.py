@@ -283,13 +283,13 @@ def compose(
     if documents:
         messages.append({"type": "documents", "items": documents})
     buttons = [
-        {"title": label("button", "datasheet", lang, sku=s), "payload": f'/request_datasheet{{"sku": "{s}"}}'}
+        {"title": label("button", "datasheet", lang, sku=s), "payload": f'/request_document{{"sku": "{s}"}}'}
         for s in datasheet_skus
     ]
     buttons.append({"title": label("button", "finder", lang), "payload": "/start_finder"})
     buttons.append({"title": label("button", "rfq", lang), "payload": "/start_rfq"})
     if not inputs.answered:
-        buttons.append({"title": label("button", "human", lang), "payload": "/handoff"})
+        buttons.append({"title": label("button", "human", lang), "payload": "/request_human"})
     messages.append({"type": "buttons", "text": label("button", "next", lang), "buttons": buttons})
     return KnowledgeAnswer(
         messages=messages,

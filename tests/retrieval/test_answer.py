@@ -46,7 +46,7 @@ def test_no_product_meets_the_constraints_says_so_and_why(service):
         a = service.answer(question, lang)
         assert not a.answered and a.reason == "no_product_match"
         assert phrase in _text(a) and why in _text(a), _text(a)
-        assert "/handoff" in {b["payload"] for m in a.messages if m["type"] == "buttons" for b in m["buttons"]}
+        assert "/request_human" in {b["payload"] for m in a.messages if m["type"] == "buttons" for b in m["buttons"]}
 
 
 def test_unanswerable_question_is_reported_unanswered(service):
