@@ -15,6 +15,9 @@ os.environ.setdefault("ASSISTANT_VAR_DIR", str(_TEST_VAR))
 os.environ.setdefault("ASSISTANT_PROFILE", "development")
 
 
+from tests.stack import stack  # noqa: E402,F401  (the session's real Rasa + app, for integration and browser tests)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_settings_cache():
     from assistant import identity
