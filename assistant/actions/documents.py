@@ -64,10 +64,11 @@ def documents_for_order(
 ) -> Events:
     """Invoices and delivery notes of the order a buyer means (several matches: ask; none: nearest)."""
     found = find_for(orders, identity, ref)
+    purpose = "documents=" + "+".join(kinds)  # the choice continues with the same kinds
     if not found:
-        return nearest_reply(reply, orders, identity, ref, lang, "documents")
+        return nearest_reply(reply, orders, identity, ref, lang, purpose)
     if len(found) > 1:
-        return offer_choice(reply, found, lang, "documents", reply.t("orders_several", what=ref.description))
+        return offer_choice(reply, found, lang, purpose, reply.t("orders_several", what=ref.description))
     service = documents or get_document_service()
     docs = service.find(identity, kinds=kinds, order_number=found[0].order_number)
     return send_links(reply, service, identity, docs)

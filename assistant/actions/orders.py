@@ -268,6 +268,10 @@ def show_status(
 class ActionChooseOrder(OrderStatusAction):
     """The answer to "which order?": continues the reorder, status or documents request that asked."""
 
+    def __init__(self, orders: OrderService | None = None, drafts: Any = None, documents: Any = None) -> None:
+        super().__init__(orders)
+        self._drafts, self._documents = drafts, documents
+
     def name(self) -> str:
         return "action_choose_order"
 
@@ -289,9 +293,12 @@ class ActionChooseOrder(OrderStatusAction):
         if purpose == "reorder":
             from assistant.actions.reorder import start_reorder
 
-            return events + start_reorder(reply, self.orders, identity, ref, turn.language, tracker)
-        if purpose == "documents":
+            return events + start_reorder(reply, self.orders, identity, ref, turn.language, tracker, self._drafts)
+        if purpose.startswith("documents"):
             from assistant.actions.documents import documents_for_order
+            from assistant.commerce.documents import KINDS
 
-            return events + documents_for_order(reply, self.orders, identity, ref, turn.language)
+            kinds = tuple(k for k in purpose.partition("=")[2].split("+") if k in KINDS)
+            return events + documents_for_order(reply, self.orders, identity, ref, turn.language, self._documents,
+                                                kinds or ("invoice", "delivery_note"))
         return events + show_status(reply, self.orders, identity, ref, turn.language)

@@ -103,3 +103,16 @@ async def test_hostile_batch_and_anonymous_account_documents() -> None:
     assert "passwd" not in str(dispatcher.messages)
     dispatcher, _ = await run(action(), tracker("Rechnung zu Auftrag 4711", "request_document"))
     assert "Kundenportal an" in texts(dispatcher)[0]
+
+
+async def test_invoice_of_one_of_two_orders_asks_which_and_the_choice_sends_it() -> None:
+    from assistant.actions.orders import ActionChooseOrder
+
+    dispatcher, events = await run(action(), tracker("Rechnung der Bestellung von vor 9 Tagen", "request_document",
+                                                     ANNA))
+    choice = next(e["value"] for e in events if e.get("name") == "orders_choice")
+    assert choice.startswith("documents=invoice:") and {"4720", "4721"} <= set(choice.split(":")[1].split(","))
+    chooser = ActionChooseOrder(services().orders, documents=services().documents)
+    dispatcher, _ = await run(chooser, tracker("/choose_order", "choose_order", ANNA, slots={"orders_choice": choice},
+                                               entities=[{"entity": "order_number", "value": "4720"}]))
+    assert [i["title"] for i in items(dispatcher)] == ["Rechnung RE-4720 (Bestellung 4720)"]

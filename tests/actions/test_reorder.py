@@ -131,3 +131,15 @@ async def test_roles_and_other_peoples_drafts() -> None:
     assert "finde ich nicht" in texts(dispatcher)[0]
     dispatcher, _ = await run(confirm, tracker("jetzt bestellen", "confirm_order", ANNA))
     assert "keinen offenen Bestellentwurf" in texts(dispatcher)[0]
+
+
+async def test_over_the_cost_centre_budget_goes_to_approval_in_english() -> None:
+    from tests.actions.orders_support import person
+
+    lena = person("lena.schmidt@mueller-maschinenbau.de")  # limit 1000, KST-4200 has 350 EUR left
+    _, _, confirm = actions()
+    quote = services().drafts.from_lines(lena, [("3S-1208", 100)])
+    assert 350 < quote.total_eur < 1000
+    dispatcher, _ = await run(confirm, tracker("/confirm_order", "confirm_order", lena, language="en",
+                                               entities=[{"entity": "draft_id", "value": quote.draft_id}]))
+    assert "exceeds your cost centre's remaining budget" in texts(dispatcher)[0]
