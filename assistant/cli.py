@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 import time
 
 from pydantic import ValidationError
 
-from assistant.commerce import demo_people
+from assistant import privacy_cli
+from assistant.commerce import cli as commerce_cli
+from assistant.commerce import demo_people, mailsink
+from assistant.retrieval import cli as retrieval_cli
 from assistant.settings import get_settings
 
 
@@ -35,24 +37,6 @@ def _cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_demo_users(args: argparse.Namespace) -> int:
-    rows = [
-        {
-            "email": u.email, "name": u.name, "user_id": u.id, "account": u.customer,
-            "account_name": (demo_people.account(u.customer) or demo_people.ACCOUNTS[0]).name,
-            "roles": list(u.roles), "locale": u.locale, "approval_limit_eur": u.approval_limit_eur,
-        }
-        for u in demo_people.USERS
-    ]
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return 0
-    print(f"{'E-MAIL':42} {'NAME':18} {'ACCOUNT':9} {'ROLES':20} LOCALE")
-    for r in rows:
-        print(f"{r['email']:42} {r['name']:18} {r['account']:9} {','.join(r['roles']):20} {r['locale']}")
-    return 0
-
-
 def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -68,7 +52,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from assistant.runner import Stack, StartupFailed
 
     settings = get_settings()
-    stack = Stack(settings=settings)
+    stack = Stack(settings=settings, mail_sink=settings.is_development)
     stopping = False
 
     def _stop(signum: int, frame: object) -> None:
@@ -91,7 +75,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"  Admin (knowledge):       {base}/admin   (user {settings.admin_user})\n"
         f"  Chat API:                {base}/api/chat   (docs {base}/api/docs)\n"
         f"  Health:                  {base}/healthz\n"
-        f"Logs in {settings.var_dir / 'log'}. Press Ctrl-C to stop.",
+        + (f"  Mail sink (.eml files):  {settings.var_dir / 'mail'}\n" if settings.is_development else "")
+        + f"Logs in {settings.var_dir / 'log'}. Press Ctrl-C to stop.",
         flush=True,
     )
     try:
@@ -126,10 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="start Rasa and the app, wait until ready, stop both on Ctrl-C")
     p.set_defaults(func=_cmd_run)
 
-    demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_command", required=True)
-    p = demo.add_parser("users", help="list the demo users with e-mail, account and roles")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_cmd_demo_users)
+    commerce_cli.add_commands(sub)  # db upgrade, demo seed|users, outbox run
+    retrieval_cli.add_commands(sub)  # kb build|status|add|remove|search
+    mailsink.add_commands(sub)  # mail sink (development SMTP server writing var/mail/*.eml)
+    privacy_cli.add_commands(sub)  # privacy purge (retention)
     return parser
 
 

@@ -38,6 +38,7 @@ class Stack:
     settings: Settings = field(default_factory=get_settings)
     rasa_workers: int | None = None
     app_workers: int | None = None
+    mail_sink: bool = False  # development: a local SMTP server writing var/mail/*.eml (`assistant run` turns it on)
     extra_env: dict[str, str] = field(default_factory=dict)
     log_dir: Path | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
@@ -106,6 +107,14 @@ class Stack:
             cmd, cwd=PROJECT_ROOT, env=self._env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
+    def start_mail_sink(self) -> None:
+        s = self.settings
+        cmd = [sys.executable, "-m", "assistant.cli", "mail", "sink", "--host", s.smtp_host, "--port", str(s.smtp_port)]
+        self.processes["mail"] = subprocess.Popen(
+            cmd, cwd=PROJECT_ROOT, env=self._env(), stdout=self._log("mail"), stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
     def _check_alive(self) -> None:
         for name, proc in self.processes.items():
             if proc.poll() is not None:
@@ -141,6 +150,8 @@ class Stack:
     def start(self, timeout: float = 240.0) -> float:
         """Start both and wait until a turn can be answered; returns seconds to ready."""
         started = time.monotonic()
+        if self.mail_sink:
+            self.start_mail_sink()
         self.start_app()
         self.start_rasa()
         try:
@@ -165,7 +176,7 @@ class Stack:
             proc.wait(5)
 
     def stop(self) -> None:
-        for name in ("app", "rasa"):
+        for name in ("app", "rasa", "mail"):
             self.stop_process(name)
 
 

@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     mail_from: str = "assistant@example-industrie.de"
     sales_recipients: list[str] = ["vertrieb@example-industrie.de"]
     crm_webhook_url: str | None = None
+    outbox_dispatcher: bool = True  # send the outbox from every app process (claims prevent double sends)
+    outbox_poll_s: float = Field(1.0, gt=0)
     office_hours_start: time = time(8, 0)
     office_hours_end: time = time(17, 0)
     timezone: str = "Europe/Berlin"

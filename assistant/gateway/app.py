@@ -10,9 +10,10 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from assistant import observability  # production hook (H10): JSON logs, request id, metrics
-from assistant.gateway import admin, chat, documents, health, kb, pages, privacy, upload, webhook  # privacy: H10
-from assistant.gateway import metrics as metrics_router  # production hook (H10)
+from assistant import observability
+from assistant.commerce.outbox import start_dispatcher, stop_dispatcher
+from assistant.gateway import admin, chat, documents, health, kb, pages, privacy, upload, webhook
+from assistant.gateway import metrics as metrics_router
 from assistant.gateway.errors import install_error_handlers
 from assistant.gateway.middleware import BodyLimit, SecurityHeaders
 from assistant.gateway.rasa_client import get_rasa_client
@@ -25,14 +26,20 @@ log = logging.getLogger(__name__)
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from assistant.retrieval.service import get_knowledge_service
 
-    observability.instrument_knowledge(get_knowledge_service())  # production hook (H10): retrieval metrics
+    settings = get_settings()
+    observability.instrument_knowledge(get_knowledge_service())
+    if settings.outbox_dispatcher:
+        # Every app process sends the outbox (e-mails, CRM webhook); claims make each message go out once.
+        start_dispatcher(poll_s=settings.outbox_poll_s)
     yield
+    if settings.outbox_dispatcher:
+        stop_dispatcher()
     await get_rasa_client().aclose()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    observability.configure_logging("app")  # production hook (H10)
+    observability.configure_logging("app")
     app = FastAPI(
         title="B2B buying assistant",
         version="0.1.0",
@@ -42,9 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     install_error_handlers(app)
-    for module in (chat, upload, kb, documents, health, webhook, pages, admin):
-        app.include_router(module.router)
-    for module in (metrics_router, privacy):  # production hook (H10)
+    for module in (chat, upload, kb, documents, health, webhook, pages, admin, privacy, metrics_router):
         app.include_router(module.router)
     app.mount("/widget", StaticFiles(directory=PROJECT_ROOT / "widget"), name="widget")
 
