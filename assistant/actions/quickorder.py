@@ -7,6 +7,7 @@ Mistyped article numbers get the closest catalogue numbers (rapidfuzz) as button
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from assistant import i18n
 from assistant.actions.base import Events, Reply, Turn
 from assistant.actions.orders import entity, in_language, payload, user_text
-from assistant.actions.reorder import DRAFT_SLOT, DraftAction, quote_messages
+from assistant.actions.reorder import DRAFT_SLOT, ActionChangeDraft, DraftAction, quote_messages
 from assistant.commerce import validation
 from assistant.commerce.domain import FAMILIES
 from assistant.commerce.reorder import DraftQuote, DraftService, UnknownArticles
@@ -27,6 +28,7 @@ from assistant.commerce.textparse import LineIssue, parse_quick_order
 from assistant.errors import NotFound
 from assistant.identity import BuyerIdentity
 
+_ADD_WORDS = re.compile(r"\b(?:hinzu\w*|dazu|ergänz\w*|zusätzlich|noch|add|also|additionally|plus)\b", re.I)
 MAX_SUGGESTIONS = 3
 MIN_SCORE = 70
 
@@ -125,6 +127,9 @@ class ActionQuickOrder(DraftAction):
     ) -> Events:
         picked, qty = entity(tracker, "sku"), entity(tracker, "quantity")
         text = user_text(tracker)
+        if tracker.get_slot(DRAFT_SLOT) and _ADD_WORDS.search(text):
+            # "füge 10x 3S-1208 hinzu" while a draft is open: an edit of that draft, not a new order
+            return await ActionChangeDraft(self._drafts, self._orders).handle(dispatcher, tracker, domain, turn, reply)
         if picked and qty and not text:
             lines: list[tuple[str, int]] = [(picked, validation.quantity(qty))]
             issues: list[LineIssue] = []

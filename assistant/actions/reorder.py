@@ -185,6 +185,12 @@ class ActionChangeDraft(DraftAction):
     ) -> Events:
         draft_id = self.draft_id(tracker)
         if not draft_id:
+            from assistant.actions.quickorder import ActionQuickOrder
+            from assistant.commerce.textparse import parse_quick_order
+
+            if parse_quick_order(user_text(tracker)).lines:  # "add 10x 3S-1208" with no draft: a quick order
+                return await ActionQuickOrder(self._drafts, self._orders).handle(
+                    dispatcher, tracker, domain, turn, reply)
             reply.key("orders_no_draft")
             return []
         identity = in_language(turn.identity, turn.language)

@@ -72,3 +72,19 @@ def test_the_upload_path_shares_the_builder() -> None:
     assert result.draft_id and result.quote is not None and len(result.quote.lines) == 1
     assert result.messages[0]["text"].startswith("Your quick order")
     assert any("ZZ-9999" in (m.get("text") or "") for m in result.messages)
+
+
+async def test_quick_order_and_draft_edit_cover_each_others_misclassified_turns() -> None:
+    """DIET confuses "add 10x 3S-1208" (edit) and "80x A und 20x B" (new list): the actions route by state."""
+    dispatcher, events = await run(action(), tracker("50x 3S-1208", "quick_order", ANNA))
+    draft_id = next(e["value"] for e in events if e.get("name") == "orders_draft_id")
+    slots = {"orders_draft_id": draft_id}
+    dispatcher, events = await run(action(), tracker("füge noch 10x QC-300-08 hinzu", "quick_order", ANNA,
+                                                     slots=slots))
+    text = texts(dispatcher)[0]
+    assert text.startswith("Geändert.") and "(3S-1208)" in text and "(QC-300-08)" in text
+    change = ActionChangeDraft(services().drafts, services().orders)
+    dispatcher, events = await run(change, tracker("80x 3S-0602 und 20x QC-300-08", "change_draft", ANNA,
+                                                   language="en"))
+    assert texts(dispatcher)[0].startswith("Your quick order")
+    assert any(e.get("name") == "orders_draft_id" and e["value"] for e in events)
