@@ -111,3 +111,14 @@ def test_parse_choice() -> None:
     assert parse_choice("the last one", ["1", "2", "3"]) == "3"
     assert parse_choice("die fünfte", ["1", "2"]) is None
     assert parse_choice("egal", []) is None
+
+
+async def test_status_by_date_expression_and_nothing_that_day_offers_the_nearest() -> None:
+    dispatcher, _ = await run(status_action(), tracker("ist die Bestellung vom letzten Montag schon verschickt?",
+                                                       "order_status", ANNA))
+    assert texts(dispatcher)[0].startswith(f"Auftrag {services().last_monday_order} vom ")
+    assert "in Bearbeitung" in texts(dispatcher)[0]
+    dispatcher, _ = await run(status_action(), tracker("where is my order from 1 January 2021?",
+                                                            "order_status", ANNA, language="en"))
+    assert texts(dispatcher)[:2] == ["I could not find such an order in your account.", "Your nearest orders:"]
+    assert len(dispatcher.messages[1]["custom"]["buttons"]) == 3
