@@ -14,7 +14,7 @@ SCRIPT: tuple[tuple[str, str, str], ...] = (
     ("payload", '/add_to_rfq{"sku":"3SX-0804"}', "Wie viele Stück"),
     ("message", "250", "Anwendung"),
     ("message", "Verpackungsmaschine, in 6 Wochen", "Firma"),
-    ("message", "Bench Maschinenbau GmbH", "Namen"),
+    ("message", "Bench Maschinenbau GmbH", "Ansprechpartner"),
     ("message", "Berta Bench", "E-Mail"),
     ("message", "berta.bench@bench-maschinenbau.de", "Bitte prüfen Sie Ihre Anfrage"),
     ("payload", "/affirm", "RFQ-"),
