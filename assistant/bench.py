@@ -75,6 +75,27 @@ def rss_mb(pid: int) -> float:
     return round(total / 1024, 1)
 
 
+def _tree(pid: int) -> list[int]:
+    try:
+        out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False)
+        return [pid, *(int(p) for p in out.stdout.split())]
+    except OSError:
+        return [pid]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by a process and its children: robust against a busy machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in _tree(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / ticks
+
+
 def machine() -> dict[str, Any]:
     cpu = "unknown"
     try:
@@ -164,8 +185,12 @@ def main(argv: list[str] | None = None) -> int:
     token = mint_token(sub=user.id, customer=user.customer, roles=user.roles, locale=user.locale, name=user.name,
                        ttl_s=7200)
     try:
+        pids = {name: proc.pid for name, proc in stack.processes.items()}
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         one = asyncio.run(measure_turns(stack.app_url, token, 1, args.turns))
         ten = asyncio.run(measure_turns(stack.app_url, token, 10, args.concurrent_turns))
+        turns = one["turns"] + ten["turns"] + 10  # + warm-up turns
+        cpu_ms = {name: round(1000 * (cpu_seconds(pid) - before[name]) / turns, 1) for name, pid in pids.items()}
         memory = {name: rss_mb(proc.pid) for name, proc in stack.processes.items()}
     finally:
         stack.stop()
@@ -177,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         "startup_to_ready_s": round(startup, 1),
         "simple_turn": {"one_conversation": one, "ten_conversations": ten},
         "rss_mb": memory,
+        "cpu_ms_per_turn": cpu_ms,
         "targets": {"one_p50_ms": 100, "one_p95_ms": 200, "ten_throughput_turns_s": 25, "ten_p95_ms": 800},
     }
     result["targets_met"] = (
@@ -194,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{row['throughput_turns_s']:8.1f} {row['errors']:7d}")
     print(f"startup to ready: {result['startup_to_ready_s']} s; resident memory: "
           + ", ".join(f"{k} {v} MiB" for k, v in memory.items()))
+    print("CPU per turn: " + ", ".join(f"{k} {v} ms" for k, v in cpu_ms.items())
+          + f" (2 cores allow about {2000 / max(sum(cpu_ms.values()), 0.1):.0f} turns/s)")
     print(f"targets met: {result['targets_met']}  (JSON: {out_dir / 'chat.json'})")
 
     if not args.only_chat:

@@ -7,6 +7,11 @@
    the configured store fails at start-up, losing every turn afterwards. We refuse to start instead, and a store
    error during a turn fails that turn (the gateway answers 503) instead of being swallowed into memory.
 
+3. The default tracker store is a SQLite file, and SQLite's default (rollback journal, synchronous=FULL) waits
+   for two fsyncs per turn: profiled at a quarter of Rasa's time. Write-ahead logging with synchronous=NORMAL
+   keeps every committed turn across a crash of Rasa or the machine's processes (an OS crash or power loss may
+   lose the last turns); PostgreSQL, the production tracker store, is not affected.
+
 Usage: python rasa_addons/launch.py <rasa arguments>   (same arguments as the ``rasa`` command)
 """
 
@@ -74,9 +79,25 @@ def _no_silent_memory_fallback() -> None:
     ts.FailSafeTrackerStore.keys = keys  # type: ignore[method-assign]
 
 
+def _sqlite_write_ahead_log() -> None:
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+
 def main(argv: list[str]) -> None:
     _compiled_action_result_validation()
     _no_silent_memory_fallback()
+    _sqlite_write_ahead_log()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *argv]
