@@ -1,0 +1,495 @@
+"""`make loadtest`: many concurrent conversations against three ways of running the stack, bounded in time.
+
+Configurations (each started on free loopback ports, then stopped):
+
+* ``default``    - the single-machine default: SQLite commerce data and tracker, in-memory lock store, one Rasa
+  process started through rasa_addons/launch.py, one uvicorn worker.
+* ``production`` - the production profile on one machine: Rasa with 2 Sanic workers sharing a PostgreSQL tracker
+  store and the Redis lock store, the app with 2 uvicorn workers, commerce data on PostgreSQL.
+* ``stock``      - Rasa as shipped: plain ``rasa run`` (no launch.py fixes), 1 worker, otherwise like ``default``.
+
+Per configuration two phases run for ``--duration`` seconds each with ``--conversations`` concurrent
+conversations drawn from a realistic mix (knowledge questions, product finder, RFQ, reorder, order status,
+documents; German and English; anonymous and logged-in):
+
+* ``paced``: people read and type, so every conversation waits ``--think`` seconds (uniform range) between
+  turns. This is what the latency target (p95 <= 800 ms) is about.
+* ``saturated``: no think time: every conversation sends its next turn as soon as the reply arrives. This
+  measures the most turns per second the configuration serves (the throughput target: >= 2x stock).
+
+A turn is an error when the HTTP status is not 200, the reply is the internal-error/backend-unavailable text, or
+a phrase the script expects is missing. The client only talks to 127.0.0.1. Results: JSON under var/bench/ and
+a Markdown table (var/bench/loadtest.md, also printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from assistant.bench import percentile
+from assistant.runner import RASA_PYTHON, Stack
+from assistant.settings import PROJECT_ROOT, Settings
+
+RASA_BIN = RASA_PYTHON.parent / "rasa"
+PG_DSN = os.environ.get("ASSISTANT_LOADTEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+# Strong, throw-away secrets: the production profile refuses the development ones.
+LOAD_SECRETS = {
+    "ASSISTANT_JWT_SECRET": "loadtest-jwt-secret-0123456789abcdef",
+    "ASSISTANT_IDENTITY_SECRET": "loadtest-identity-secret-0123456789",
+    "ASSISTANT_ACTION_TOKEN": "loadtest-action-token-0123456789",
+    "ASSISTANT_RASA_TOKEN": "loadtest-rasa-token-0123456789",
+    "ASSISTANT_LINK_SECRET": "loadtest-link-secret-0123456789",
+    "ASSISTANT_ADMIN_PASSWORD": "loadtest-admin-password-0123456789",
+}
+
+ANNA = ("u-1001", "anna.mueller@mueller-maschinenbau.de")
+THOMAS = ("u-1002", "thomas.berger@mueller-maschinenbau.de")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# ------------------------------------------------------------------ PostgreSQL / Redis helpers (tests use them too)
+def recreate_pg_database(name: str, dsn: str = PG_DSN) -> str:
+    """Drop and create a database; returns its SQLAlchemy URL (psycopg 3)."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = dsn.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}/{name}"
+
+
+def pg_env(rasa_db: str) -> dict[str, str]:
+    """The ASSISTANT_RASA_DB_* variables endpoints.production.yml reads."""
+    from urllib.parse import urlparse
+
+    parsed = urlparse(PG_DSN)
+    return {
+        "ASSISTANT_RASA_DB_HOST": parsed.hostname or "127.0.0.1",
+        "ASSISTANT_RASA_DB_PORT": str(parsed.port or 5432),
+        "ASSISTANT_RASA_DB_NAME": rasa_db,
+        "ASSISTANT_RASA_DB_USER": parsed.username or "postgres",
+        "ASSISTANT_RASA_DB_PASSWORD": parsed.password or "unused-trust-auth",
+    }
+
+
+def cli(env: dict[str, str], *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=PROJECT_ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+class StockStack(Stack):
+    """Rasa started with plain ``rasa run``: no compiled action-result validation, Rasa's own tracker fallback."""
+
+    def start_rasa(self) -> None:
+        model = self.settings.rasa_model
+        host, port = self.settings.rasa_url.rsplit(":", 1)[0].split("//")[1], self.settings.rasa_url.rsplit(":", 1)[1]
+        (self.settings.var_dir / "rasa").mkdir(parents=True, exist_ok=True)
+        cmd = [
+            str(RASA_BIN), "run", "--model", str(model), "--endpoints", str(self.settings.rasa_endpoints),
+            "--credentials", str(PROJECT_ROOT / "credentials.yml"), "--interface", host, "--port", port,
+            "--enable-api", "--auth-token", self.settings.rasa_token.get_secret_value(), "--response-timeout", "30",
+        ]
+        self.processes["rasa"] = subprocess.Popen(
+            cmd, cwd=PROJECT_ROOT, env=self._env(), stdout=self._log("rasa"), stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+@dataclass
+class Topology:
+    """One configuration to start: the stack class, its environment and its worker counts."""
+
+    name: str
+    env: dict[str, str]
+    rasa_workers: int = 1
+    app_workers: int = 1
+    stack_class: type[Stack] = Stack
+    log_dir: Path | None = None
+
+    def settings(self) -> Settings:
+        saved = dict(os.environ)
+        try:
+            os.environ.update(self.env)
+            return Settings()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    def stack(self) -> Stack:
+        return self.stack_class(settings=self.settings(), rasa_workers=self.rasa_workers,
+                                app_workers=self.app_workers, extra_env=self.env, log_dir=self.log_dir)
+
+
+def base_env(work: Path, name: str) -> dict[str, str]:
+    """Free ports, the shared knowledge index, a private tracker, generous rate limits (one client IP)."""
+    var = Settings().var_dir
+    return {
+        **LOAD_SECRETS,
+        "ASSISTANT_PORT": str(free_port()),
+        "ASSISTANT_RASA_URL": f"http://127.0.0.1:{free_port()}",
+        "ASSISTANT_RATE_LIMIT_PER_MINUTE": "1000000",
+        "ASSISTANT_INDEX_DIR": str(Settings().resolved_index_dir),
+        "ASSISTANT_VAR_DIR": str(var),
+        "ASSISTANT_RASA_TRACKER_DB": str(work / f"tracker-{name}.db"),
+        "ASSISTANT_SMTP_PORT": str(free_port()),  # nothing listens: mails wait in the outbox, as in an outage
+    }
+
+
+def sqlite_topology(work: Path, name: str, stock: bool = False) -> Topology:
+    env = base_env(work, name)
+    db = work / f"commerce-{name}.db"
+    if db.exists():
+        db.unlink()
+    env["ASSISTANT_DATABASE_URL"] = f"sqlite:///{db}"
+    cli({**os.environ, **env}, "db", "upgrade")
+    cli({**os.environ, **env}, "demo", "seed")
+    env["ASSISTANT_RASA_TRACKER_URL"] = f"sqlite:///{work / f'tracker-{name}.db'}"
+    with contextlib.suppress(FileNotFoundError):
+        (work / f"tracker-{name}.db").unlink()
+    return Topology(name, env, stack_class=StockStack if stock else Stack, log_dir=work / "log" / name)
+
+
+def production_topology(work: Path, name: str = "production", rasa_workers: int = 2, app_workers: int = 2,
+                        redis_port: int = REDIS_PORT) -> Topology:
+    env = base_env(work, name)
+    env["ASSISTANT_PROFILE"] = "production"
+    env["ASSISTANT_DATABASE_URL"] = recreate_pg_database(f"assistant_{name}")
+    rasa_db = f"assistant_{name}_rasa"
+    tracker_url = recreate_pg_database(rasa_db)
+    env.update(pg_env(rasa_db))
+    env["ASSISTANT_RASA_TRACKER_URL"] = tracker_url
+    env["ASSISTANT_RASA_ENDPOINTS"] = str(PROJECT_ROOT / "endpoints.production.yml")
+    env["ASSISTANT_REDIS_HOST"], env["ASSISTANT_REDIS_PORT"] = REDIS_HOST, str(redis_port)
+    prom = work / f"prometheus-{name}"
+    shutil.rmtree(prom, ignore_errors=True)
+    prom.mkdir(parents=True)
+    env["PROMETHEUS_MULTIPROC_DIR"] = str(prom)
+    cli({**os.environ, **env}, "db", "upgrade")
+    cli({**os.environ, **env}, "demo", "seed")
+    return Topology(name, env, rasa_workers=rasa_workers, app_workers=app_workers, log_dir=work / "log" / name)
+
+
+# ------------------------------------------------------------------ conversations
+@dataclass(frozen=True)
+class Turn:
+    message: str | None = None
+    payload: str | None = None
+    button: tuple[str, ...] = ()  # press the first button whose title starts with one of these
+    button_payload: str | None = None  # ... or whose payload starts with this
+    expect: str | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    flow: str
+    locale: str
+    user: tuple[str, str] | None
+    turns: tuple[Turn, ...]
+    weight: float
+
+
+def _rfq_turns() -> tuple[Turn, ...]:
+    from assistant.bench_rfq import SCRIPT
+
+    # From a product page's "add to RFQ" button (the finder flow is measured on its own), then the benchmark script.
+    return (
+        Turn(payload='/add_to_rfq{"sku":"3S-1208"}', expect="Wie viele Stück"),
+        *(Turn(message=value if kind == "message" else None, payload=value if kind == "payload" else None,
+               expect=expect or None) for kind, value, expect in SCRIPT[2:]),
+    )
+
+
+def scenarios() -> list[Scenario]:
+    """The mix: weights are the share of conversations, roughly what a shop's chat sees."""
+    return [
+        Scenario("knowledge", "de", None, (Turn("Welcher Schlauch eignet sich für Heißdampf bis 180 °C?"),
+                                           Turn("Und welche Dichtung passt dazu?")), 0.15),
+        Scenario("knowledge", "en", None, (Turn("Which seal material is suitable for food contact?"),), 0.10),
+        Scenario("finder", "de", None, (Turn("Ich suche eine Steckverschraubung aus Edelstahl für Druckluft, 8 mm"),),
+                 0.08),
+        Scenario("finder", "en", None, (Turn("I need a push-in fitting for compressed air"),
+                                        Turn("8 mm, stainless steel")), 0.07),
+        Scenario("rfq", "de", None, _rfq_turns(), 0.10),
+        Scenario("reorder", "de", ANNA, (Turn("Bestellung vom letzten Montag nochmal bitte",
+                                              expect="Nachbestellung von Auftrag"),
+                                         Turn(button=("Mit Nachfolgeartikel bestellen", "Bestellen"),
+                                              expect="Vielen Dank")), 0.08),
+        Scenario("reorder", "en", ANNA, (Turn("reorder last Monday's order"),
+                                         Turn(button=("Order with successor", "Place order", "Order"))), 0.07),
+        Scenario("status", "de", ANNA, (Turn("Wo ist Auftrag 4711?", expect="Auftrag 4711"),), 0.10),
+        Scenario("status", "en", THOMAS, (Turn("why is order 4715 delayed?", expect="Order 4715"),), 0.10),
+        Scenario("documents", "de", ANNA, (Turn("3.1-Zeugnis für Lieferung 80012"),), 0.08),
+        Scenario("documents", "en", None, (Turn("datasheet for 3S-1208"),), 0.07),
+    ]
+
+
+
+def _failure_texts() -> tuple[str, ...]:
+    from assistant import i18n
+
+    return tuple(i18n.t(key, lang) for key in ("internal_error", "backend_unavailable") for lang in ("de", "en"))
+
+
+@dataclass
+class Record:
+    flow: str
+    latency_s: float
+    ok: bool
+    error: str | None = None
+
+
+@dataclass
+class Run:
+    records: list[Record] = field(default_factory=list)
+    conversations: int = 0
+    wall_s: float = 0.0
+
+
+class Client:
+    def __init__(self, base_url: str, settings: Settings, think: tuple[float, float], seed: int):
+        if not base_url.startswith(("http://127.0.0.1:", "http://localhost:")):
+            raise ValueError("the load test only talks to loopback")
+        self.base_url, self.settings, self.think = base_url, settings, think
+        self.rng = random.Random(seed)
+        self.failures = _failure_texts()
+
+    def token(self, user: tuple[str, str]) -> str:
+        from assistant.commerce.demo_people import find_user
+        from assistant.identity import mint_token
+
+        person = find_user(user[1])
+        if person is None:
+            raise LookupError(user[1])
+        return mint_token(sub=person.id, customer=person.customer, roles=person.roles, locale=person.locale,
+                          email=person.email, name=person.name, settings=self.settings)
+
+    async def conversation(self, http: httpx.AsyncClient, scenario: Scenario, deadline: float, run: Run) -> None:
+        headers = {"Authorization": f"Bearer {self.token(scenario.user)}"} if scenario.user else {}
+        conversation_id: str | None = None
+        messages: list[dict[str, Any]] = []
+        run.conversations += 1
+        for n, turn in enumerate(scenario.turns):
+            if time.monotonic() >= deadline:
+                return
+            if n and self.think[1] > 0:
+                await asyncio.sleep(self.rng.uniform(*self.think))
+            body: dict[str, Any] = {"locale": scenario.locale, "conversation_id": conversation_id}
+            if turn.button or turn.button_payload:
+                payload = next((b["payload"] for m in messages for b in m.get("buttons") or []
+                                if (turn.button and str(b.get("title", "")).startswith(turn.button))
+                                or (turn.button_payload and str(b.get("payload", "")).startswith(turn.button_payload))),
+                               None)
+                if payload is None:
+                    seen = "/".join(str(m.get("type")) for m in messages)
+                    run.records.append(Record(scenario.flow, 0.0, False, f"button missing after {seen}"))
+                    return
+                body["payload"] = payload
+            elif turn.payload:
+                body["payload"] = turn.payload
+            else:
+                body["message"] = turn.message
+            started = time.perf_counter()
+            try:
+                response = await http.post("/api/chat", json=body,
+                                            headers={**headers, "X-Request-Id": uuid.uuid4().hex})
+            except httpx.HTTPError as exc:
+                run.records.append(Record(scenario.flow, time.perf_counter() - started, False, type(exc).__name__))
+                return
+            latency = time.perf_counter() - started
+            if response.status_code != 200:
+                run.records.append(Record(scenario.flow, latency, False, f"HTTP {response.status_code}"))
+                return
+            data = response.json()
+            conversation_id, messages = data["conversation_id"], data["messages"]
+            text = "\n".join(str(m.get("text") or "") for m in messages)
+            if any(f in text for f in self.failures):
+                run.records.append(Record(scenario.flow, latency, False, "error reply"))
+                return
+            if turn.expect and turn.expect not in text:
+                run.records.append(Record(scenario.flow, latency, False, f"missing {turn.expect!r}"))
+                return
+            run.records.append(Record(scenario.flow, latency, True))
+
+    async def worker(self, http: httpx.AsyncClient, deadline: float, run: Run) -> None:
+        mix = scenarios()
+        weights = [s.weight for s in mix]
+        while time.monotonic() < deadline:
+            scenario = self.rng.choices(mix, weights)[0]
+            await self.conversation(http, scenario, deadline, run)
+            if self.think[1] > 0 and time.monotonic() < deadline:
+                await asyncio.sleep(self.rng.uniform(*self.think))
+
+    async def run(self, conversations: int, duration_s: float) -> Run:
+        run = Run()
+        limits = httpx.Limits(max_connections=conversations + 10, max_keepalive_connections=conversations + 10)
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=30.0, limits=limits) as http:
+            started = time.monotonic()
+            deadline = started + duration_s
+            await asyncio.gather(*(self.worker(http, deadline, run) for _ in range(conversations)))
+            run.wall_s = time.monotonic() - started
+        return run
+
+
+def summarise(run: Run) -> dict[str, Any]:
+    def stats(records: list[Record]) -> dict[str, Any]:
+        ms = [r.latency_s * 1000 for r in records if r.ok]
+        errors = [r for r in records if not r.ok]
+        kinds: dict[str, int] = defaultdict(int)
+        for r in errors:
+            kinds[r.error or "?"] += 1
+        return {
+            "turns": len(records),
+            "errors": len(errors),
+            "error_kinds": dict(kinds),
+            "throughput_turns_s": round(len(records) / run.wall_s, 2) if run.wall_s else 0.0,
+            "p50_ms": round(percentile(ms, 50), 1) if ms else None,
+            "p95_ms": round(percentile(ms, 95), 1) if ms else None,
+            "p99_ms": round(percentile(ms, 99), 1) if ms else None,
+        }
+
+    by_flow: dict[str, list[Record]] = defaultdict(list)
+    for r in run.records:
+        by_flow[r.flow].append(r)
+    return {"total": stats(run.records), "conversations_started": run.conversations,
+            "wall_s": round(run.wall_s, 1), "flows": {f: stats(rs) for f, rs in sorted(by_flow.items())}}
+
+
+async def _warm_up(base_url: str) -> None:
+    """One turn per flow first, so model and index loading do not count as load."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=60.0) as http:
+        for text in ("Hallo", "Welche Dichtung für Lebensmittel?", "datasheet for 3S-1208"):
+            with contextlib.suppress(httpx.HTTPError):
+                await http.post("/api/chat", json={"message": text, "locale": "de"})
+
+
+def measure(topology: Topology, conversations: int, duration_s: float, think: tuple[float, float],
+            phases: list[str]) -> dict[str, Any]:
+    stack = topology.stack()
+    print(f"== {topology.name}: starting (rasa workers {topology.rasa_workers}, app workers "
+          f"{topology.app_workers})", flush=True)
+    ready = stack.start(timeout=300)
+    result: dict[str, Any] = {"startup_s": round(ready, 1), "rasa_workers": topology.rasa_workers,
+                              "app_workers": topology.app_workers, "phases": {}}
+    try:
+        asyncio.run(_warm_up(stack.app_url))
+        for phase in phases:
+            pause = think if phase == "paced" else (0.0, 0.0)
+            client = Client(stack.app_url, topology.settings(), pause, seed=7)
+            print(f"   {phase}: {conversations} conversations for {duration_s:.0f} s", flush=True)
+            run = asyncio.run(client.run(conversations, duration_s))
+            result["phases"][phase] = {"think_s": list(pause), **summarise(run)}
+            total = result["phases"][phase]["total"]
+            print(f"   -> {total['throughput_turns_s']} turns/s, p95 {total['p95_ms']} ms, "
+                  f"errors {total['errors']}", flush=True)
+    finally:
+        stack.stop()
+    return result
+
+
+def table(results: dict[str, Any]) -> str:
+    lines = ["| configuration | phase | flow | turns | errors | turns/s | p50 ms | p95 ms | p99 ms |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    for name, res in results["configurations"].items():
+        for phase, data in res["phases"].items():
+            for flow, s in [("all", data["total"]), *data["flows"].items()]:
+                lines.append(f"| {name} | {phase} | {flow} | {s['turns']} | {s['errors']} | "
+                             f"{s['throughput_turns_s']} | {s['p50_ms']} | {s['p95_ms']} | {s['p99_ms']} |")
+    return "\n".join(lines)
+
+
+def evaluate(results: dict[str, Any]) -> dict[str, Any]:
+    configs = results["configurations"]
+    prod = configs.get("production", {}).get("phases", {})
+    stock = configs.get("stock", {}).get("phases", {})
+    paced = prod.get("paced", {}).get("total", {})
+    sat = prod.get("saturated", {}).get("total", {})
+    stock_sat = stock.get("saturated", {}).get("total", {})
+    errors = sum(p["total"]["errors"] for c in configs.values() for p in c["phases"].values())
+    ratio = (sat.get("throughput_turns_s", 0) / stock_sat["throughput_turns_s"]
+             if stock_sat.get("throughput_turns_s") else None)
+    return {
+        "zero_errors": errors == 0,
+        "production_paced_p95_ms": paced.get("p95_ms"),
+        "production_paced_p95_le_800ms": paced.get("p95_ms") is not None and paced["p95_ms"] <= 800,
+        "production_vs_stock_saturated_throughput": round(ratio, 2) if ratio else None,
+        "throughput_ge_2x_stock": ratio is not None and ratio >= 2.0,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant.loadtest", description=__doc__.split("\n")[0])
+    parser.add_argument("--conversations", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds per phase")
+    parser.add_argument("--think", type=float, nargs=2, default=(3.0, 8.0), metavar=("MIN", "MAX"),
+                        help="seconds between the turns of one conversation in the paced phase")
+    parser.add_argument("--configs", default="default,production,stock")
+    parser.add_argument("--phases", default="paced,saturated")
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    if not settings.rasa_model.exists():
+        print("no trained model: run `make train`", file=sys.stderr)
+        return 2
+    work = settings.var_dir / "loadtest"
+    work.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {
+        "benchmark": "loadtest",
+        "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "cores": os.cpu_count(),
+        "conversations": args.conversations,
+        "duration_s_per_phase": args.duration,
+        "think_s": list(args.think),
+        "mix": [{"flow": s.flow, "locale": s.locale, "logged_in": s.user is not None, "turns": len(s.turns),
+                 "weight": s.weight} for s in scenarios()],
+        "configurations": {},
+    }
+    builders: dict[str, Callable[[], Topology]] = {
+        "default": lambda: sqlite_topology(work, "default"),
+        "production": lambda: production_topology(work),
+        "stock": lambda: sqlite_topology(work, "stock", stock=True),
+    }
+    for name in [c.strip() for c in args.configs.split(",") if c.strip()]:
+        topology = builders[name]()
+        results["configurations"][name] = measure(topology, args.conversations, args.duration,
+                                                  tuple(args.think), [p.strip() for p in args.phases.split(",")])
+    results["targets"] = evaluate(results)
+    out_dir = settings.var_dir / "bench"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    (out_dir / f"loadtest-{stamp}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    (out_dir / "loadtest.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    md = table(results)
+    (out_dir / "loadtest.md").write_text(md + "\n\n" + json.dumps(results["targets"], indent=2) + "\n")
+    print(md)
+    print(json.dumps(results["targets"], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
