@@ -108,9 +108,7 @@ def resolve_reference(tracker: Tracker, turn: Turn) -> OrderReference:
     return ref
 
 
-def choice_buttons(
-    orders: Sequence[OrderView], lang: str, reply: Reply
-) -> list[tuple[str, str]]:
+def choice_buttons(orders: Sequence[OrderView], lang: str) -> list[tuple[str, str]]:
     return [
         (
             f"{o.order_number} – {fmt_date(o.order_date, lang)} – {money(o.total_eur, lang)}",
@@ -125,7 +123,7 @@ def offer_choice(
 ) -> Events:
     """Ask which order with buttons; remember the purpose and the offered numbers for "die zweite"."""
     shown = list(orders[:MAX_CHOICES])
-    reply.buttons(text, choice_buttons(shown, lang, reply))
+    reply.buttons(text, choice_buttons(shown, lang))
     return [SlotSet(CHOICE_SLOT, f"{purpose}:" + ",".join(o.order_number for o in shown))]
 
 
@@ -293,7 +291,7 @@ class ActionChooseOrder(OrderStatusAction):
         if purpose == "reorder":
             from assistant.actions.reorder import start_reorder
 
-            return events + start_reorder(reply, self.orders, identity, ref, turn.language, tracker, self._drafts)
+            return events + start_reorder(reply, self.orders, identity, ref, turn.language, self._drafts)
         if purpose.startswith("documents"):
             from assistant.actions.documents import documents_for_order
             from assistant.commerce.documents import KINDS

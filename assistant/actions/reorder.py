@@ -111,7 +111,6 @@ def start_reorder(
     identity: BuyerIdentity,
     ref: OrderReference,
     lang: str,
-    tracker: Tracker,
     drafts: DraftService | None = None,
 ) -> Events:
     """Identify the order; one match -> a priced draft; several -> ask; none -> the nearest ones."""
@@ -171,7 +170,7 @@ class ActionReorder(DraftAction):
     ) -> Events:
         identity = in_language(turn.identity, turn.language)
         ref = resolve_reference(tracker, turn)
-        return start_reorder(reply, self.orders, identity, ref, turn.language, tracker, self.drafts)
+        return start_reorder(reply, self.orders, identity, ref, turn.language, self.drafts)
 
 
 class ActionChangeDraft(DraftAction):
