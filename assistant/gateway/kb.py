@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,7 @@ from assistant import i18n
 from assistant.analytics import get_analytics
 from assistant.gateway.deps import AppSettings, Identity
 from assistant.gateway.errors import ApiError, request_language
+from assistant.gateway.ratelimit import RateLimiter
 from assistant.identity import ConversationForbidden, MalformedConversationId, get_binder
 from assistant.retrieval.models import KnowledgeError
 from assistant.settings import Settings
@@ -188,9 +190,19 @@ def question_at(events: list[Any], message_index: int) -> tuple[str | None, str 
     return None, None
 
 
+@lru_cache(maxsize=1)
+def _feedback_limiter(per_minute: int) -> RateLimiter:
+    return RateLimiter(per_minute)
+
+
 @router.post("/api/feedback", status_code=204, tags=["chat"])
 async def feedback(body: FeedbackRequest, request: Request, identity: Identity, settings: AppSettings) -> Response:
     language = request_language(request, None if identity.is_anonymous else identity.locale)
+    client = request.client.host if request.client else "unknown"
+    key = f"id:{identity.binding_key}" if not identity.is_anonymous else f"ip:{client}"
+    wait = _feedback_limiter(settings.rate_limit_per_minute).check(key)
+    if wait > 0:
+        raise ApiError(429, "rate_limited", language, headers={"Retry-After": str(math.ceil(wait))})
     try:
         sender = get_binder().sender_for(body.conversation_id, identity)
     except MalformedConversationId as exc:

@@ -318,3 +318,53 @@ def test_logout_ends_the_session(env) -> None:
     r = client.post("/admin/logout", data={"csrf": csrf})
     assert r.status_code == 303
     assert client.get("/admin").status_code == 303
+
+
+_WATCHER = r"""
+import json, sys, time
+from pathlib import Path
+from assistant.retrieval.embedders import HashEmbedder
+from assistant.retrieval.service import KnowledgeService
+from assistant.settings import Settings
+
+settings = Settings(**json.loads(sys.argv[1]))
+service = KnowledgeService(settings=settings, embedder=HashEmbedder(), auto_build=False)
+assert all(h.doc_id != "faq-zahlung" for h in service.search("Skonto Zahlung 10 Tagen", k=10))
+print("ready", flush=True)
+sys.stdin.readline()  # the parent uploads, then writes a line
+started = time.monotonic()
+while time.monotonic() - started < 10:
+    if any(h.doc_id == "faq-zahlung" for h in service.search("Skonto Zahlung 10 Tagen", k=10)):
+        print(f"live {time.monotonic() - started:.3f}", flush=True)
+        break
+    time.sleep(0.05)
+else:
+    print("never", flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_an_upload_is_live_in_another_app_process_without_a_restart(env) -> None:
+    import json
+    import subprocess
+    import sys
+
+    from assistant.settings import PROJECT_ROOT
+
+    s = env["settings"]
+    args = json.dumps({"var_dir": str(s.var_dir), "knowledge_dir": str(s.knowledge_dir),
+                       "index_dir": str(s.resolved_index_dir), "embedding_backend": "hash", "index_poll_s": 1.0})
+    watcher = subprocess.Popen([sys.executable, "-c", _WATCHER, args], cwd=PROJECT_ROOT, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert watcher.stdout is not None and watcher.stdin is not None
+        assert watcher.stdout.readline().strip() == "ready"
+        client, csrf = logged_in(env)
+        assert upload(client, csrf, "zahlung.md", NEW_DOC.encode()).status_code == 200
+        watcher.stdin.write("go\n")
+        watcher.stdin.flush()
+        result = watcher.stdout.readline().split()
+        assert result[0] == "live" and float(result[1]) < 5.0, result
+    finally:
+        watcher.kill()
+        watcher.wait()

@@ -62,6 +62,7 @@ def env(tmp_path: Path, monkeypatch) -> dict[str, Any]:
             recorded.append(args)
 
     monkeypatch.setattr(kb, "get_analytics", lambda: FakeAnalytics())
+    kb._feedback_limiter.cache_clear()
     app = create_app()
     app.dependency_overrides[get_settings] = lambda: settings
     return {"client": TestClient(app, raise_server_exceptions=False), "service": service, "recorded": recorded,
@@ -194,3 +195,16 @@ def test_message_index_counts_every_bot_message_of_the_conversation() -> None:
     assert kb.question_at(events, 2) == ("which coupling for 350 bar?", "en")
     assert kb.question_at(events, 3) == (None, "en")  # a button click is not a question
     assert kb.question_at(events, 9) == (None, None)
+
+
+def test_feedback_is_rate_limited(env, monkeypatch) -> None:
+    async def no_question(settings: Any, sender: str, index: int) -> tuple[None, None]:
+        return None, None
+
+    monkeypatch.setattr(kb, "rated_question", no_question)
+    cid = _conversation()
+    codes = [env["client"].post("/api/feedback", json={"conversation_id": cid, "message_index": i, "rating": "up"})
+             for i in range(40)]
+    assert codes[0].status_code == 204
+    limited = [r for r in codes if r.status_code == 429]
+    assert limited and limited[0].json()["error"]["code"] == "rate_limited" and limited[0].headers["retry-after"]
