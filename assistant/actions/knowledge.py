@@ -19,7 +19,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions.base import AssistantAction, Events, Reply, Turn
-from assistant.analytics import Analytics, get_analytics
+from assistant.analytics import EMAIL_MARK, PHONE_MARK, Analytics, get_analytics, redact
 from assistant.errors import BackendUnavailable
 from assistant.retrieval.constraints import parse_constraints
 from assistant.retrieval.models import IndexNotBuilt, KnowledgeAnswer
@@ -91,8 +91,10 @@ class _KnowledgeAction(AssistantAction):
 
     async def answer(self, question: str, turn: Turn) -> KnowledgeAnswer:
         sku = turn.page.get("sku") if isinstance(turn.page.get("sku"), str) else None
+        # Contact details are no part of a product question: they only add noise terms to the search.
+        query = " ".join(redact(question).replace(EMAIL_MARK, " ").replace(PHONE_MARK, " ").split()) or question
         try:
-            return await asyncio.to_thread(self.knowledge.answer, question, turn.language, sku)
+            return await asyncio.to_thread(self.knowledge.answer, query, turn.language, sku)
         except IndexNotBuilt as exc:
             raise BackendUnavailable("knowledge index not built") from exc
 

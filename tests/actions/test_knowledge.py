@@ -150,6 +150,9 @@ async def test_product_page_context_reaches_the_knowledge_service() -> None:
     await run(ActionAnswerKnowledge(Spy(), Recorder()),  # type: ignore[arg-type]
               tracker("is this one suitable for 120 °C?", "ask_knowledge", language="en", page={"sku": "3S-1208"}))
     assert seen == [("is this one suitable for 120 °C?", "en", "3S-1208")]
+    await run(ActionAnswerKnowledge(Spy(), Recorder()),  # type: ignore[arg-type]
+              tracker("Ist FKM dampffest? Antwort an jan@kunde.de oder +49 30 1234567", "ask_knowledge"))
+    assert seen[-1] == ("Ist FKM dampffest? Antwort an oder", "de", None)
 
 
 async def test_failing_analytics_never_breaks_the_reply(service) -> None:
