@@ -368,3 +368,14 @@ def test_an_upload_is_live_in_another_app_process_without_a_restart(env) -> None
     finally:
         watcher.kill()
         watcher.wait()
+
+
+def test_a_corrected_product_catalogue_is_accepted_and_live(env) -> None:
+    client, csrf = logged_in(env)
+    catalogue = (env["settings"].knowledge_dir / "products.csv").read_text(encoding="utf-8")
+    changed = catalogue.replace("Steckverschraubung gerade 12 mm G1/8,", "Steckverschraubung gerade 12 mm G1/8 neu,", 1)
+    assert changed != catalogue
+    r = upload(client, csrf, "products.csv", changed.encode())
+    assert r.status_code == 200, r.text[:500]
+    assert env["service"].product("3S-1208").name_de == "Steckverschraubung gerade 12 mm G1/8 neu"
+    assert (env["settings"].knowledge_dir / "products.csv").read_text(encoding="utf-8") == changed
