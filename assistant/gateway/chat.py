@@ -18,8 +18,15 @@ from assistant.gateway.dialogue import UnknownPayload, neutralise_text, render_m
 from assistant.gateway.errors import ApiError, request_language
 from assistant.gateway.rasa_client import EngineUnavailable, get_rasa_client
 from assistant.gateway.ratelimit import RateLimiter
-from assistant.identity import ConversationForbidden, MalformedConversationId, get_binder, get_signer
+from assistant.identity import (
+    BuyerIdentity,
+    ConversationForbidden,
+    MalformedConversationId,
+    get_binder,
+    get_signer,
+)
 from assistant.language import detect_language
+from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["chat"])
@@ -74,10 +81,7 @@ def _client_key(request: Request, identity_key: str) -> str:
 async def chat(body: ChatRequest, request: Request, identity: Identity, settings: AppSettings) -> ChatReply:
     page_locale = body.locale or (None if identity.is_anonymous else identity.locale)
     language = request_language(request, page_locale)
-
-    wait = _limiter(settings.rate_limit_per_minute).check(_client_key(request, identity.binding_key))
-    if wait > 0:
-        raise ApiError(429, "rate_limited", language, headers={"Retry-After": str(math.ceil(wait))})
+    enforce_rate_limit(request, identity, settings, language)
 
     if body.message is not None and body.payload is not None:
         raise ApiError(400, "message_and_payload", language)
@@ -94,26 +98,44 @@ async def chat(body: ChatRequest, request: Request, identity: Identity, settings
     else:
         raise ApiError(400, "message_empty", language)
 
+    conversation_id, sender = bind_conversation(identity, body.conversation_id, language)
+    page = body.context.model_dump(exclude_none=True) if body.context else {}
+    return await run_turn(request, identity, conversation_id, sender, language, text, page)
+
+
+def enforce_rate_limit(request: Request, identity: BuyerIdentity, settings: Settings, language: str) -> None:
+    wait = _limiter(settings.rate_limit_per_minute).check(_client_key(request, identity.binding_key))
+    if wait > 0:
+        raise ApiError(429, "rate_limited", language, headers={"Retry-After": str(math.ceil(wait))})
+
+
+def bind_conversation(identity: BuyerIdentity, conversation_id: str | None, language: str) -> tuple[str, str]:
+    """The conversation id (issued when new) and the Rasa sender id, if this identity may use the conversation."""
     binder = get_binder()
-    conversation_id = binder.issue(identity) if body.conversation_id is None else body.conversation_id
+    conversation_id = binder.issue(identity) if conversation_id is None else conversation_id
     try:
-        sender = binder.sender_for(conversation_id, identity)
+        return conversation_id, binder.sender_for(conversation_id, identity)
     except MalformedConversationId as exc:
         raise ApiError(400, "invalid_conversation", language) from exc
     except ConversationForbidden as exc:
         raise ApiError(403, "conversation_forbidden", language) from exc
 
+
+async def run_turn(
+    request: Request, identity: BuyerIdentity, conversation_id: str, sender: str, language: str, text: str,
+    page: dict[str, Any] | None = None,
+) -> ChatReply:
+    """One dialogue turn: signed identity to Rasa, its reply rendered in the turn's language (also used by uploads)."""
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-    page = body.context.model_dump(exclude_none=True) if body.context else {}
-    metadata = get_signer().sign(identity, sender=sender, language=language, page=page, request_id=request_id)
-    started = time.perf_counter()  # production hook (H10): turn latency per flow
+    metadata = get_signer().sign(identity, sender=sender, language=language, page=page or {}, request_id=request_id)
+    started = time.perf_counter()
     try:
         raw = await get_rasa_client().send(sender, text, metadata)
     except EngineUnavailable as exc:
         log.warning("dialogue engine unavailable: %s", exc)
-        observability.observe_turn("unknown", language, time.perf_counter() - started, "engine_down")  # H10
+        observability.observe_turn("unknown", language, time.perf_counter() - started, "engine_down")
         raise ApiError(503, "engine_down", language, headers={"Retry-After": "5"}) from exc
-    observability.observe_turn(observability.flow_of(raw), language, time.perf_counter() - started)  # H10
+    observability.observe_turn(observability.flow_of(raw), language, time.perf_counter() - started)
 
     messages = render_messages(raw, language)
     if not messages:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -19,40 +17,13 @@ from fastapi.responses import JSONResponse
 
 from assistant import i18n
 from assistant.commerce.bom import BomError, get_upload_store, parse_bom
-from assistant.gateway.chat import ChatMessage, ChatReply, _client_key, _limiter
+from assistant.gateway.chat import ChatReply, bind_conversation, enforce_rate_limit, run_turn
 from assistant.gateway.deps import AppSettings, Identity
-from assistant.gateway.dialogue import render_messages
-from assistant.gateway.errors import ApiError, request_language
-from assistant.gateway.rasa_client import EngineUnavailable, get_rasa_client
-from assistant.identity import BuyerIdentity, ConversationForbidden, MalformedConversationId, get_binder, get_signer
+from assistant.gateway.errors import request_language
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["chat"])
-
-
-async def send_turn(
-    request: Request, identity: BuyerIdentity, settings: Settings, conversation_id: str | None, language: str,
-    text: str,
-) -> ChatReply:
-    """One dialogue turn exactly as /api/chat runs it (binding, signed metadata, rendering)."""
-    binder = get_binder()
-    conversation_id = binder.issue(identity) if conversation_id is None else conversation_id
-    try:
-        sender = binder.sender_for(conversation_id, identity)
-    except MalformedConversationId as exc:
-        raise ApiError(400, "invalid_conversation", language) from exc
-    except ConversationForbidden as exc:
-        raise ApiError(403, "conversation_forbidden", language) from exc
-    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-    metadata = get_signer().sign(identity, sender=sender, language=language, page={}, request_id=request_id)
-    try:
-        raw = await get_rasa_client().send(sender, text, metadata)
-    except EngineUnavailable as exc:
-        log.warning("dialogue engine unavailable: %s", exc)
-        raise ApiError(503, "engine_down", language, headers={"Retry-After": "5"}) from exc
-    messages = render_messages(raw, language) or [i18n.render("internal_error", language)]
-    return ChatReply(conversation_id=conversation_id, messages=[ChatMessage(**m) for m in messages])
 
 
 def _refusal(reason: str, language: str, settings: Settings) -> JSONResponse:
@@ -73,9 +44,7 @@ async def upload(
 ) -> ChatReply | JSONResponse:
     page_locale = locale if locale in ("de", "en") else (None if identity.is_anonymous else identity.locale)
     language = request_language(request, page_locale)
-    wait = _limiter(settings.rate_limit_per_minute).check(_client_key(request, identity.binding_key))
-    if wait > 0:
-        raise ApiError(429, "rate_limited", language, headers={"Retry-After": str(math.ceil(wait))})
+    enforce_rate_limit(request, identity, settings, language)
 
     data = await file.read(settings.max_upload_bytes + 1)
     try:
@@ -83,14 +52,7 @@ async def upload(
     except BomError as exc:
         return _refusal(exc.reason, language, settings)
 
-    binder = get_binder()
-    cid = conversation_id or binder.issue(identity)
-    try:
-        sender = binder.sender_for(cid, identity)
-    except MalformedConversationId as exc:
-        raise ApiError(400, "invalid_conversation", language) from exc
-    except ConversationForbidden as exc:
-        raise ApiError(403, "conversation_forbidden", language) from exc
+    cid, sender = bind_conversation(identity, conversation_id, language)
     upload_id = get_upload_store().save(sender, file.filename or "bom", result)
     payload = "/upload_bom" + json.dumps({"upload_id": upload_id}, separators=(",", ":"))
-    return await send_turn(request, identity, settings, cid, language, payload)
+    return await run_turn(request, identity, cid, sender, language, payload)

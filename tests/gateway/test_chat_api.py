@@ -2,52 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from fastapi.testclient import TestClient
 
 from assistant.gateway import chat as chat_module
-from assistant.gateway.app import create_app
-from assistant.gateway.rasa_client import EngineUnavailable
-from assistant.identity import get_signer, mint_token
-
-
-class FakeRasa:
-    def __init__(self) -> None:
-        self.calls: list[dict[str, Any]] = []
-        self.down = False
-        self.reply: list[dict[str, Any]] = [{"recipient_id": "x", "custom": {"t": "greet"}}]
-
-    async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> list[dict[str, Any]]:
-        if self.down:
-            raise EngineUnavailable("down")
-        self.calls.append({"sender": sender, "text": text, "metadata": metadata})
-        return self.reply
-
-
-@pytest.fixture
-def rasa(monkeypatch) -> FakeRasa:
-    fake = FakeRasa()
-    monkeypatch.setattr(chat_module, "get_rasa_client", lambda: fake)
-    chat_module._limiter.cache_clear()
-    return fake
-
-
-@pytest.fixture
-def client(rasa: FakeRasa) -> TestClient:
-    return TestClient(create_app(), raise_server_exceptions=False)
-
-
-def bearer(sub: str = "u-1001", customer: str = "K-10001", **kw: Any) -> dict[str, str]:
-    return {"Authorization": "Bearer " + mint_token(sub=sub, customer=customer, roles=["buyer"], **kw)}
-
-
-def error_code(response) -> str:
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
-    assert "Traceback" not in body["error"]["message"]
-    return body["error"]["code"]
+from assistant.identity import get_signer
+from tests.gateway.fakes import bearer, error_code
 
 
 def test_first_turn_issues_a_conversation_and_renders_in_the_users_language(client, rasa) -> None:
