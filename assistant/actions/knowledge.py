@@ -10,7 +10,6 @@ Whatever could not be answered well is recorded (redacted) for the content team'
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 from typing import Any
@@ -38,7 +37,6 @@ _PRODUCT_WORDS = re.compile(
     re.IGNORECASE,
 )
 _SKU = re.compile(r"\b[A-Za-z0-9]{2,5}-[0-9]{3,4}(?:-[0-9A-Za-z]{1,3})?\b")
-_LEGACY_DATASHEET = re.compile(r'^/request_datasheet(\{.*\})$')
 
 
 def looks_like_product_question(text: str) -> bool:
@@ -50,27 +48,8 @@ def looks_like_product_question(text: str) -> bool:
     return parse_constraints(text).count > 0
 
 
-def _payload(payload: str) -> str:
-    """Answer buttons must name intents the domain declares, or the gateway refuses the click."""
-    if payload == "/handoff":
-        return "/request_human"
-    m = _LEGACY_DATASHEET.match(payload)
-    if m:
-        try:
-            sku = json.loads(m.group(1)).get("sku")
-        except ValueError:
-            sku = None
-        return f'/request_document{json.dumps({"sku": sku}, ensure_ascii=False)}' if sku else "/start_finder"
-    return payload
-
-
 def send_answer(reply: Reply, answer: KnowledgeAnswer) -> None:
     for message in answer.messages:
-        if message.get("type") == "buttons":
-            message = {
-                **message,
-                "buttons": [{**b, "payload": _payload(str(b.get("payload", "")))} for b in message["buttons"]],
-            }
         reply.raw(message)
 
 
