@@ -37,6 +37,9 @@ def stack() -> Iterator[Stack]:
     if not Settings().rasa_model.exists():
         pytest.fail("no trained Rasa model: run `make train` (make test does)")
     os.environ["ASSISTANT_PORT"] = str(free_port())
+    # Links in answers (sources, datasheets, signed documents) must point at this stack, not at port 8000.
+    os.environ["ASSISTANT_PUBLIC_URL"] = f"http://127.0.0.1:{os.environ['ASSISTANT_PORT']}"
+    os.environ["ASSISTANT_PORTAL_URL"] = f"{os.environ['ASSISTANT_PUBLIC_URL']}/portal"
     os.environ["ASSISTANT_RASA_URL"] = f"http://127.0.0.1:{free_port()}"
     _cli("db", "upgrade")
     _cli("demo", "seed", "--if-empty")
