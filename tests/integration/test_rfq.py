@@ -237,6 +237,8 @@ def test_uploaded_bom_with_unmatched_and_broken_rows_en(stack, smtp) -> None:
     assert upload(chat, "bom.csv", b"").json()["error"]["code"] == "upload_empty"
     too_many = "sku,qty\n" + "\n".join(f"3S-1208,{n}" for n in range(1, 503))
     assert upload(chat, "bom.csv", too_many.encode()).json()["error"]["code"] == "upload_too_many_lines"
+    big = upload(chat, "bom.csv", b"sku;qty\n" + b"3S-1208;1\n" * (Settings().max_upload_bytes // 10 + 1))
+    assert big.status_code == 413 and "larger than 2 MB" in big.json()["error"]["message"]
     content = b"sku,description,qty\n3S-1208,fitting,50\nZZ-9999,custom gasket 42x3 FKM,20\nQC-300-08,coupling,-4\n"
     r = upload(chat, "bom.csv", content)
     assert r.status_code == 200, r.text
