@@ -224,3 +224,45 @@ class ActionHandoffSubmit(AssistantAction):
                       time=when.strftime("%H:%M"), channel=channel)
         return [SlotSet("handoff", None), SlotSet("handoff_topic", req.topic), SlotSet("handoff_reference",
                                                                                       done.reference)]
+
+
+_STOP = {"und", "oder", "der", "die", "das", "den", "dem", "ein", "eine", "einen", "für", "fuer", "mit", "bei", "von",
+         "ist", "sind", "wie", "was", "welche", "welcher", "welches", "the", "and", "for", "with", "which", "what",
+         "does", "is", "are", "can", "kann", "gibt", "there", "ihr", "euer", "your", "unsere", "our", "bitte",
+         "please", "geeignet", "suitable", "frage", "question"}
+
+
+def _content_words(text: str) -> set[str]:
+    from assistant.retrieval.tokenize import fold
+
+    words = re.findall(r"[a-z0-9][a-z0-9./-]{2,}", fold(text or ""))
+    return {w[:6] for w in words if w not in _STOP}  # a crude stem: "dampfschlaeuche" ~ "dampfschlauch"
+
+
+def same_topic(question: str, topic: str | None) -> bool:
+    """Whether a new question is about what sales now owns (shared article numbers or most content words)."""
+    if not topic:
+        return False
+    q, t = _content_words(question), _content_words(topic)
+    if not q or not t:
+        return False
+    shared = q & t
+    return bool(shared) and (len(shared) / min(len(q), len(t)) >= 0.5)
+
+
+class ActionHandoffFollowup(AssistantAction):
+    """After a callback request, a question on the same topic is left to sales; anything else is answered."""
+
+    def name(self) -> str:
+        return "action_handoff_followup"
+
+    async def handle(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], turn: Turn, reply: Reply
+    ) -> Events:
+        question = str((tracker.latest_message or {}).get("text") or "")
+        if same_topic(question, tracker.get_slot("handoff_topic")):
+            reply.key("handoff_topic_owned", reference=tracker.get_slot("handoff_reference") or "-")
+            return []
+        from assistant.actions.knowledge import ActionAnswerKnowledge
+
+        return await ActionAnswerKnowledge().handle(dispatcher, tracker, domain, turn, reply)

@@ -126,3 +126,38 @@ async def test_cancel_during_the_handoff_is_left_to_the_cancel_rule() -> None:
     t = tracker("abbrechen", "cancel", slots={"handoff": {"step": "contact", "request": {"name": "Max"}}})
     _, events = await run(ValidateHandoffForm(), t)
     assert events == []
+
+
+def test_same_topic_recognises_follow_up_questions() -> None:
+    from assistant.actions.handoff import same_topic
+
+    topic = "Dampfschläuche für unsere Sterilisation"
+    assert same_topic("Welcher Dampfschlauch hält die Sterilisation aus?", topic)
+    assert not same_topic("Was sind eure Zahlungsbedingungen?", topic)
+    assert same_topic("pricing for clamp gaskets DN40?", "pricing for 500 clamp gaskets")
+    assert not same_topic("anything", None)
+
+
+async def test_follow_up_on_the_handed_over_topic_is_left_to_sales_de() -> None:
+    from assistant.actions.handoff import ActionHandoffFollowup
+
+    t = tracker("Welcher Dampfschlauch hält 180 °C aus?", "ask_knowledge",
+                slots={"handoff_topic": "Dampfschläuche für 180 °C", "handoff_reference": "CB-2026-000007"})
+    d, events = await run(ActionHandoffFollowup(), t)
+    assert "meldet sich unser Vertrieb persönlich" in texts(d)[0] and "CB-2026-000007" in texts(d)[0]
+    assert events == []
+
+
+async def test_other_questions_after_a_handoff_are_still_answered_en(monkeypatch) -> None:
+    from assistant.actions import knowledge
+    from assistant.actions.handoff import ActionHandoffFollowup
+
+    async def answered(self, dispatcher, tracker, domain, turn, reply):
+        reply.text("knowledge answer")
+        return []
+
+    monkeypatch.setattr(knowledge.ActionAnswerKnowledge, "handle", answered)
+    t = tracker("what are your payment terms?", "ask_knowledge", language="en",
+                slots={"handoff_topic": "steam hoses for 180 °C", "handoff_reference": "CB-2026-000007"})
+    d, _ = await run(ActionHandoffFollowup(), t)
+    assert texts(d) == ["knowledge answer"]
