@@ -52,7 +52,7 @@ def test_application_question_shows_answer_sources_and_opens_the_datasheet(
     question, verdict, kind, sources_label = QUESTIONS[lang]
     statuses: dict[str, int] = {}
     page.context.on("response", lambda r: statuses.__setitem__(r.url, r.status))
-    page.goto(f"{stack.app_url}/?lang={lang}")
+    page.goto(f"{stack.app_url}{'/' if lang == 'de' else '/shop'}?lang={lang}")  # home, and the product list
     open_widget(page)
     shot(page, "open")
     reply = say(page, question)
@@ -80,6 +80,7 @@ def test_application_question_shows_answer_sources_and_opens_the_datasheet(
     with page.context.expect_page() as opened:
         link.click()
     doc = opened.value
+    doc.on("console", lambda m: watch.console_errors.append(m.text) if m.type == "error" else None)
     doc.wait_for_load_state()
     assert statuses.get(href) == 200, statuses
     assert "3SX" in doc.locator("h1").first.inner_text()
@@ -146,6 +147,7 @@ def test_hostile_text_from_the_user_and_from_a_document_renders_as_text(
         with page.context.expect_page() as opened:
             src.click()
         doc = opened.value
+        doc.on("dialog", lambda d: (watch.dialogs.append(d.message), d.dismiss()))
         doc.wait_for_load_state()
         assert HOSTILE_SCRIPT in doc.locator("article").inner_text()
         assert doc.locator("article img, article script").count() == 0
@@ -160,7 +162,7 @@ def test_hostile_text_from_the_user_and_from_a_document_renders_as_text(
         page.locator("p.ok", has_text="Gelöscht").wait_for()
 
 
-def test_keyboard_only_conversation(stack: Any, page: Any, watch: Any, shot: Any) -> None:
+def test_keyboard_only_conversation(stack: Any, page: Any, watch: Any, shot: Any, axe_source: str) -> None:
     page.goto(f"{stack.app_url}/?lang=de")
     page.locator(".aw-launcher").wait_for()
     for _ in range(60):  # Tab through the shop page until the launcher has focus
@@ -185,6 +187,8 @@ def test_keyboard_only_conversation(stack: Any, page: Any, watch: Any, shot: Any
     finder = wait_turn(page, 1)
     assert finder.inner_text().strip()
     assert page.locator(".aw-user").last.inner_text().endswith("Produkt finden")
+    shot(page, "keyboard-finder")
+    assert run_axe(page, axe_source) == []
     page.keyboard.press("Escape")
     page.locator(".aw-panel").wait_for(state="hidden")
     assert "aw-launcher" in shadow_active(page)
@@ -203,7 +207,9 @@ def test_product_page_on_a_phone(stack: Any, browser: Any, shot: Any, axe_source
         open_widget(page)
         assert page.locator(".aw-panel").bounding_box() == {"x": 0, "y": 0, "width": 375, "height": 740}
         reply = say(page, "Is this fitting suitable for 120 °C?")
-        assert "120" in reply.inner_text()
+        # the page's article goes along: the quoted passage is from its series' datasheet (3SX, up to +120 °C)
+        quote = reply.locator(".aw-msg").first.inner_text()
+        assert "3SX" in quote and "120 °C" in quote, quote
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
         shot(page, "phone-answer")
         assert run_axe(page, axe_source) == []
