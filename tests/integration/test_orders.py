@@ -33,6 +33,19 @@ def button(messages: list[dict], title_start: str) -> str:
     return found[0]
 
 
+def outbox(recipient: str, topic: str, number: str) -> list[str]:
+    """Bodies of the stack's outbox messages (same database: the session's private var dir)."""
+    from sqlalchemy import select
+
+    from assistant.commerce.db import get_database
+    from assistant.commerce.models import OutboxMessage
+
+    with get_database().session() as s:
+        rows = s.scalars(select(OutboxMessage).where(OutboxMessage.recipient == recipient,
+                                                     OutboxMessage.topic == topic)).all()
+        return [m.body for m in rows if number in (m.subject + m.body)]
+
+
 def placed_number(text: str) -> str:
     match = re.search(r"(?:Auftrag|Bestellung|[Oo]rder) (\d+)", text)
     assert match, text
@@ -99,6 +112,10 @@ def test_quick_order_over_the_limit_waits_for_approval_and_the_approver_rejects_
     done = text_of(thomas.say("Das Budget der Kostenstelle ist bis Januar gesperrt"))
     assert f"Auftrag {number} ist abgelehnt. Lena Schmidt wird" in done
     assert number not in text_of(thomas.say("offene Freigaben"))
+    # The approver was asked and the buyer told, with the reason, through the outbox.
+    asked_mail = outbox(THOMAS, "approval_requested", number)
+    told_mail = outbox(LENA, "approval_rejected", number)
+    assert asked_mail and told_mail and "bis Januar gesperrt" in told_mail[0]
 
 
 def test_quick_order_approval_in_english(stack) -> None:
