@@ -25,8 +25,6 @@ if "ASSISTANT_KNOWLEDGE_DIR" not in os.environ:
     if not _copy.exists():
         shutil.copytree(PROJECT_ROOT / "knowledge", _copy)
     os.environ["ASSISTANT_KNOWLEDGE_DIR"] = str(_copy)
-# Every turn of every test comes from 127.0.0.1: the per-IP limit is for the internet, not for this session.
-os.environ.setdefault("ASSISTANT_RATE_LIMIT_PER_MINUTE", "100000")
 
 BENCH_FILE = PROJECT_ROOT / "var" / "bench" / "widget.json"
 TURN_TIMEOUT_MS = 45_000  # one turn through Rasa, the actions and retrieval on a busy 2-core box
