@@ -45,6 +45,8 @@ def test_anonymous_callback_request_de(stack) -> None:
     t, mails = ticket(reference.group(0))
     assert t.phone == "0711 1234567" and "Kunde: Kann ich mit jemandem sprechen?" in (t.free_text or "")
     assert len(mails) == 1 and "Dampf bis 180" in mails[0].body
+    again = text_of(chat.say("Welcher Schlauch hält Dampf bis 180 °C aus?"))
+    assert "meldet sich unser Vertrieb persönlich" in again and reference.group(0) in again
 
 
 def test_logged_in_talk_to_sales_en(stack) -> None:
@@ -58,3 +60,5 @@ def test_logged_in_talk_to_sales_en(stack) -> None:
     assert reference and "by phone" in done
     t, _ = ticket(reference.group(0))
     assert t.customer_id == "K-10003" and t.email == "emma.clarke@alpine-pharma.at"
+    other = text_of(chat.say("what are your payment terms?"))
+    assert other and "get back to you personally" not in other  # other topics are still answered
