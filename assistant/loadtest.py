@@ -380,12 +380,14 @@ def summarise(run: Run) -> dict[str, Any]:
             "wall_s": round(run.wall_s, 1), "flows": {f: stats(rs) for f, rs in sorted(by_flow.items())}}
 
 
-async def _warm_up(base_url: str) -> None:
-    """One turn per flow first, so model and index loading do not count as load."""
-    async with httpx.AsyncClient(base_url=base_url, timeout=60.0) as http:
-        for text in ("Hallo", "Welche Dichtung für Lebensmittel?", "datasheet for 3S-1208"):
-            with contextlib.suppress(httpx.HTTPError):
-                await http.post("/api/chat", json={"message": text, "locale": "de"})
+async def _warm_up(base_url: str, rounds: int = 3) -> None:
+    """Concurrent turns of every kind first, so that every worker process has loaded its model and index."""
+    texts = ("Hallo", "Welche Dichtung für Lebensmittel?", "datasheet for 3S-1208",
+             "Ich suche eine Steckverschraubung aus Edelstahl für Druckluft, 8 mm")
+    async with httpx.AsyncClient(base_url=base_url, timeout=120.0) as http:
+        for _ in range(rounds):
+            calls = [http.post("/api/chat", json={"message": t, "locale": "de"}) for t in texts for _ in range(2)]
+            await asyncio.gather(*calls, return_exceptions=True)
 
 
 def measure(topology: Topology, conversations: int, duration_s: float, think: tuple[float, float],
@@ -395,7 +397,9 @@ def measure(topology: Topology, conversations: int, duration_s: float, think: tu
           f"{topology.app_workers})", flush=True)
     ready = stack.start(timeout=300)
     result: dict[str, Any] = {"startup_s": round(ready, 1), "rasa_workers": topology.rasa_workers,
-                              "app_workers": topology.app_workers, "phases": {}}
+                              "app_workers": topology.app_workers, "phases": {},
+                              # other work on the machine distorts the numbers: record how busy it was
+                              "load_average_before": list(os.getloadavg())}
     try:
         asyncio.run(_warm_up(stack.app_url))
         for phase in phases:
@@ -403,7 +407,8 @@ def measure(topology: Topology, conversations: int, duration_s: float, think: tu
             client = Client(stack.app_url, topology.settings(), pause, seed=7)
             print(f"   {phase}: {conversations} conversations for {duration_s:.0f} s", flush=True)
             run = asyncio.run(client.run(conversations, duration_s))
-            result["phases"][phase] = {"think_s": list(pause), **summarise(run)}
+            result["phases"][phase] = {"think_s": list(pause), **summarise(run),
+                                       "load_average_after": [round(x, 2) for x in os.getloadavg()]}
             total = result["phases"][phase]["total"]
             print(f"   -> {total['throughput_turns_s']} turns/s, p95 {total['p95_ms']} ms, "
                   f"errors {total['errors']}", flush=True)
