@@ -308,3 +308,18 @@ def test_benchmark_conversation_returns_one_latency_per_turn(stack) -> None:
 
     latencies = asyncio.run(rfq_conversation(stack.app_url))
     assert len(latencies) == len(SCRIPT) and all(0 < x < 10 for x in latencies)
+
+
+def test_handoff_in_the_middle_of_an_rfq_keeps_the_request_en(stack) -> None:
+    chat = Chat(stack, locale="en")
+    chat.say("request a quote")
+    chat.say("3S-1208 x 40")
+    assert "your name" in text_of(chat.say("can someone call me back?"))
+    for text in ("Tom Baker", "+44 20 7946 0958", "delivery times for large quantities", "any time"):
+        last = chat.say(text)
+    assert "CB-" in text_of(last)
+    resumed = text_of(chat.say("I'd like a quote"))
+    assert "everything you entered is kept" in resumed and "application or machine" in resumed
+    summary = text_of([*chat.say("skip"), *chat.say("Baker Ltd"), *chat.say("Tom Baker"),
+                       *chat.say("tom@baker.co.uk")])
+    assert "3S-1208" in summary and "40 pcs" in summary
