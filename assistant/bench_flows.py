@@ -52,10 +52,10 @@ def _seed(url: str, orders: int) -> None:
                    check=True)
 
 
-def _confirm_payload(messages: list[dict[str, Any]]) -> str | None:
+def _button(messages: list[dict[str, Any]], intent: str) -> str | None:
     for m in messages:
         for b in m.get("buttons", []):
-            if b["payload"].startswith("/confirm_order"):
+            if b["payload"].startswith(f"/{intent}"):
                 return str(b["payload"])
     return None
 
@@ -81,7 +81,10 @@ async def _buyer(client: httpx.AsyncClient, base: str, token: str, rounds: int,
         started = time.perf_counter()
         quote = await turn({"message": "Bestellung vom letzten Montag nochmal bitte", "locale": "de",
                             "conversation_id": conversation}, "reorder_request")
-        payload = _confirm_payload(quote or [])
+        choice = _button(quote or [], "choose_order")
+        if choice is not None:  # several orders on that day: the buyer picks one
+            quote = await turn({"payload": choice, "locale": "de", "conversation_id": conversation}, "choose_order")
+        payload = _button(quote or [], "confirm_order")
         if payload is None:
             errors.append("reorder_request: no confirm button")
             continue
@@ -90,8 +93,8 @@ async def _buyer(client: httpx.AsyncClient, base: str, token: str, rounds: int,
 
 
 async def _measure(base: str, token: str, buyers: int, rounds: int) -> dict[str, Any]:
-    samples: dict[str, list[float]] = {k: [] for k in ("status", "reorder_request", "reorder_confirm",
-                                                      "reorder_flow")}
+    samples: dict[str, list[float]] = {k: [] for k in ("status", "reorder_request", "choose_order",
+                                                      "reorder_confirm", "reorder_flow")}
     errors: list[str] = []
     async with httpx.AsyncClient(timeout=60) as client:
         await _buyer(client, base, token, 1, {k: [] for k in samples}, [])  # warm-up
@@ -157,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         for key in ("one_buyer", "ten_buyers"):
             row = r[key]
-            for label in ("status", "reorder_request", "reorder_confirm"):
+            for label in ("status", "reorder_request", "choose_order", "reorder_confirm"):
                 s = row[label]
                 print(f"{r['backend']:11} {row['buyers']:6d} {label:16} {s['turns']:4d} {s['p50_ms']:8.1f} "
                       f"{s['p95_ms']:8.1f} {row['error_count']:6d}")
