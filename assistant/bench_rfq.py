@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from typing import Any
@@ -35,10 +36,17 @@ async def rfq_conversation(base_url: str, client: httpx.AsyncClient | None = Non
         for n, (kind, value, expect) in enumerate(SCRIPT, start=1):
             body: dict[str, Any] = {"locale": "de", "conversation_id": conversation_id}
             body[kind] = value
-            started = time.perf_counter()
-            response = await http.post(f"{base_url.rstrip('/')}/api/chat", json=body,
-                                       headers={"X-Request-Id": uuid.uuid4().hex})
-            latencies.append(time.perf_counter() - started)
+            for _ in range(30):
+                started = time.perf_counter()
+                response = await http.post(f"{base_url.rstrip('/')}/api/chat", json=body,
+                                           headers={"X-Request-Id": uuid.uuid4().hex})
+                elapsed = time.perf_counter() - started
+                if response.status_code != 429:
+                    break
+                # Throttled (all anonymous visitors of one IP share a bucket): wait as the widget would; the
+                # wait is not part of the turn's latency.
+                await asyncio.sleep(min(5.0, float(response.headers.get("Retry-After", "1"))))
+            latencies.append(elapsed)
             if response.status_code != 200:
                 raise ConversationFailed(f"turn {n}: HTTP {response.status_code}")
             data = response.json()

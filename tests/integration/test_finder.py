@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.integration.conftest import Chat, text_of
+from tests.integration.conftest import text_of, token_for
+from tests.integration.test_rfq import Chat
 
 pytestmark = pytest.mark.integration
-# Many anonymous conversations come from 127.0.0.1 within a minute: lift the per-IP rate limit for the
-# stack of this session (set before the stack starts; the rate limit has its own gateway tests).
-os.environ.setdefault("ASSISTANT_RATE_LIMIT_PER_MINUTE", "100000")
 
 
 def products_of(messages) -> list[dict]:
@@ -19,7 +15,7 @@ def products_of(messages) -> list[dict]:
 
 
 def test_need_in_free_text_asks_only_what_is_missing_then_narrows_de(stack) -> None:
-    chat = Chat(stack)
+    chat = Chat(stack, token_for("jonas.weber@mueller-maschinenbau.de"))
     first = chat.say("Ich suche eine Steckverschraubung für Druckluft")
     question = next(m for m in first if m["type"] == "buttons")
     assert "Anschluss" in question["text"]  # product group and medium were given: not asked again
@@ -36,7 +32,7 @@ def test_need_in_free_text_asks_only_what_is_missing_then_narrows_de(stack) -> N
 
 
 def test_finder_by_buttons_and_closest_results_en(stack) -> None:
-    chat = Chat(stack, locale="en")
+    chat = Chat(stack, token_for("mehmet.yilmaz@nordsee-lt.de"), locale="en")
     question = chat.say(payload="/start_finder")
     assert "Which product group" in text_of(question)
     asked = text_of(chat.say(payload='/inform{"finder_value":"Schlauch"}'))
@@ -50,7 +46,7 @@ def test_finder_by_buttons_and_closest_results_en(stack) -> None:
 
 
 def test_knowledge_question_after_results_and_back_to_rfq_de(stack) -> None:
-    chat = Chat(stack)
+    chat = Chat(stack, token_for("klaus.petersen@nordsee-lt.de"))
     chat.say("Ich suche eine Steckverschraubung für Druckluft")
     results = chat.say("8 mm, Edelstahl")
     add = next(b["payload"] for m in results for b in m.get("buttons") or [] if b["payload"].startswith("/add_to"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
@@ -11,12 +10,10 @@ from sqlalchemy import select
 from assistant.commerce.db import Database
 from assistant.commerce.models import CallbackTicket, OutboxMessage
 from assistant.settings import Settings
-from tests.integration.conftest import Chat, text_of, token_for
+from tests.integration.conftest import text_of, token_for
+from tests.integration.test_rfq import Chat
 
 pytestmark = pytest.mark.integration
-# Many anonymous conversations come from 127.0.0.1 within a minute: lift the per-IP rate limit for the
-# stack of this session (set before the stack starts; the rate limit has its own gateway tests).
-os.environ.setdefault("ASSISTANT_RATE_LIMIT_PER_MINUTE", "100000")
 
 
 def ticket(reference: str) -> tuple[CallbackTicket, list[OutboxMessage]]:

@@ -26,12 +26,10 @@ from assistant.commerce.db import Database
 from assistant.commerce.models import Rfq
 from assistant.commerce.outbox import OutboxDispatcher
 from assistant.settings import Settings
-from tests.integration.conftest import Chat, text_of, token_for
+from tests.integration.conftest import Chat as _Chat
+from tests.integration.conftest import text_of, token_for
 
 pytestmark = pytest.mark.integration
-# Many anonymous conversations come from 127.0.0.1 within a minute: lift the per-IP rate limit for the
-# stack of this session (set before the stack starts; the rate limit has its own gateway tests).
-os.environ.setdefault("ASSISTANT_RATE_LIMIT_PER_MINUTE", "100000")
 
 
 def _free_port() -> int:
@@ -44,6 +42,19 @@ def _free_port() -> int:
 SMTP_PORT = int(os.environ.setdefault("ASSISTANT_SMTP_PORT", str(_free_port())))
 ANNA = "anna.mueller@mueller-maschinenbau.de"
 EMMA = "emma.clarke@alpine-pharma.at"
+
+
+class Chat(_Chat):
+    """Anonymous visitors share one bucket per IP (20 turns burst, one per second): wait when throttled,
+    as the widget does, instead of lifting the limit for everybody's tests."""
+
+    def post(self, **body: Any) -> httpx.Response:
+        for _ in range(60):
+            response = super().post(**body)
+            if response.status_code != 429:
+                return response
+            time.sleep(min(5.0, float(response.headers.get("Retry-After", "1"))))
+        return response
 
 
 class Sink:
@@ -255,18 +266,18 @@ def test_uploaded_bom_with_unmatched_and_broken_rows_en(stack, smtp) -> None:
 
 
 def test_knowledge_question_mid_form_is_answered_and_the_form_resumes_de(stack) -> None:
-    chat = Chat(stack)
+    chat = Chat(stack, token_for("lena.schmidt@mueller-maschinenbau.de"))
     chat.say("Angebot anfragen")
     chat.say("3SX-1208 x 20")
     messages = chat.say("Ist die 3SX-1208 für Dampf geeignet?")
     text = text_of(messages)
     assert "Zurück zu Ihrer Angebotsanfrage" in text and "Anwendung" in text
-    summary_path = [chat.say("weiter"), chat.say("Huber GmbH"), chat.say("Max Huber"), chat.say("max@huber-gmbh.de")]
-    assert "3SX-1208" in text_of(summary_path[-1]) and "20 Stück" in text_of(summary_path[-1])
+    summary = text_of(chat.say("weiter"))
+    assert "3SX-1208" in summary and "20 Stück" in summary and "Lena Schmidt" in summary
 
 
 def test_cancel_stops_the_form_and_a_new_request_starts_empty_en(stack) -> None:
-    chat = Chat(stack, locale="en")
+    chat = Chat(stack, token_for("sofia.rossi@alpine-pharma.at"), locale="en")
     chat.say("request a quote")
     chat.say("3S-1208 x 5")
     cancelled = text_of(chat.say("cancel"))
@@ -277,9 +288,9 @@ def test_cancel_stops_the_form_and_a_new_request_starts_empty_en(stack) -> None:
 def test_crash_between_confirm_and_send_delivers_exactly_once(stack, smtp_server: SmtpServer) -> None:
     """SMTP is down at confirm; the app is killed and restarted; then SMTP comes back: each mail exactly once."""
     smtp = smtp_server.sink
-    chat = Chat(stack)
+    chat = Chat(stack, token_for("thomas.berger@mueller-maschinenbau.de"))
     chat.say("Angebot anfragen")
-    for text in ("3S-1208 x 7", "weiter", "Crash GmbH", "Carla Crash", "carla@crash-gmbh.de"):
+    for text in ("3S-1208 x 7", "weiter"):
         chat.say(text)
     smtp_server.down()
     try:
@@ -311,15 +322,14 @@ def test_benchmark_conversation_returns_one_latency_per_turn(stack) -> None:
 
 
 def test_handoff_in_the_middle_of_an_rfq_keeps_the_request_en(stack) -> None:
-    chat = Chat(stack, locale="en")
+    chat = Chat(stack, token_for("david.huber@alpine-pharma.at"), locale="en")
     chat.say("request a quote")
     chat.say("3S-1208 x 40")
-    assert "your name" in text_of(chat.say("can someone call me back?"))
-    for text in ("Tom Baker", "+44 20 7946 0958", "delivery times for large quantities", "any time"):
+    assert "Which phone number" in text_of(chat.say("can someone call me back?"))
+    for text in ("+43 662 123456", "delivery times for large quantities", "any time"):
         last = chat.say(text)
     assert "CB-" in text_of(last)
     resumed = text_of(chat.say("I'd like a quote"))
     assert "everything you entered is kept" in resumed and "application or machine" in resumed
-    summary = text_of([*chat.say("skip"), *chat.say("Baker Ltd"), *chat.say("Tom Baker"),
-                       *chat.say("tom@baker.co.uk")])
-    assert "3S-1208" in summary and "40 pcs" in summary
+    summary = text_of(chat.say("skip"))
+    assert "3S-1208" in summary and "40 pcs" in summary and "David Huber" in summary
