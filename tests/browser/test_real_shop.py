@@ -84,7 +84,8 @@ def test_application_question_shows_answer_sources_and_opens_the_datasheet(
     doc.wait_for_load_state()
     assert statuses.get(href) == 200, statuses
     assert "3SX" in doc.locator("h1").first.inner_text()
-    assert doc.locator("article.kb-doc").inner_text().count("°C") >= 1
+    sku = re.search(r"3SX-\d{4}", link.inner_text()).group(0)  # "Datenblatt 3SX-0604"
+    assert sku in doc.locator("article.kb-doc").inner_text()  # the opened sheet covers the article it was named for
     shot(doc, "datasheet")
     doc.close()
     watch.assert_clean()
@@ -133,10 +134,11 @@ def test_hostile_text_from_the_user_and_from_a_document_renders_as_text(
         assert page.locator(".aw-user").last.inner_text().endswith(typed)
         reply = say(page, "Welche Zeichen darf der Gravurtext auf Typenschildern enthalten?")
         page.wait_for_timeout(300)  # give any injected handler the chance to fire
-        text = reply.inner_text()
-        assert HOSTILE_SCRIPT in text or HOSTILE_IMG in text, text  # the document's text, shown as text
+        # the document's title and quoted passage, markup and all, shown as text
         titles = reply.locator(".aw-srcs li a").all_inner_texts()
         assert any(HOSTILE_IMG in t for t in titles), titles
+        excerpts = reply.locator(".aw-srcs blockquote").all_inner_texts()
+        assert any("<img src=x onerror=alert(1)" in e and "<script" in e for e in excerpts), excerpts
         counts = shadow_counts(page)
         assert counts["img"] == 0 and counts["script"] == 0 and counts["handlers"] == 0, counts
         assert all(h.startswith(("http://", "https://")) for h in counts["hrefs"]), counts["hrefs"]
