@@ -44,7 +44,8 @@ def stack() -> Iterator[Stack]:
     _cli("db", "upgrade")
     _cli("demo", "seed", "--if-empty")
     _cli("kb", "build")
-    running = Stack(settings=Settings())
+    # Conversation tests send many turns per identity within a minute; the limit itself is tested in tests/gateway.
+    running = Stack(settings=Settings(), extra_env={"ASSISTANT_RATE_LIMIT_PER_MINUTE": "100000"})
     running.start()
     yield running
     running.stop()
