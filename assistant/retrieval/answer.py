@@ -79,9 +79,25 @@ def dense_threshold(embedder_name: str) -> float:
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(])")
 
 
+_BLOCK_START = re.compile(r"^\s*(\||#|[-*+]\s|>|\d+[.)]\s)")
+
+
+def _logical_lines(text: str) -> list[str]:
+    """Join wrapped lines of a paragraph or list item, so a quote never ends where the source wrapped."""
+    lines: list[str] = []
+    for raw in text.splitlines():
+        line = raw.replace("**", "").replace("__", "")
+        if lines and line.strip() and lines[-1].strip() and not _BLOCK_START.match(line) \
+                and not lines[-1].lstrip().startswith(("|", "#")):
+            lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"
+        else:
+            lines.append(line)
+    return lines
+
+
 def _units(text: str) -> list[str]:
     """Sentences and table rows; a table row is rendered as 'header: value' pairs."""
-    lines = text.splitlines()
+    lines = _logical_lines(text)
     units: list[str] = []
     header: list[str] | None = None
     for i, line in enumerate(lines):
@@ -106,13 +122,29 @@ def _units(text: str) -> list[str]:
     return units
 
 
-def best_passage(question: str, hit: Hit, tokenizer: Tokenizer, embedder: Any | None) -> str:
-    """The sentence or table row of ``hit`` that answers best: lexical overlap plus embedding similarity."""
+def best_passage(
+    question: str, hit: Hit, tokenizer: Tokenizer, embedder: Any | None,
+    articles: tuple[str, ...] = (), series: tuple[str, ...] = (),
+) -> str:
+    """The sentence or table row of ``hit`` that answers best: lexical overlap plus embedding similarity.
+
+    ``articles`` and ``series`` name what the answer recommends: a sentence about those articles beats one about
+    something else in the same section, and the exact article beats its series (a row of 3SX-1208 is not about
+    3SX-0604).
+    """
     units = _units(hit.text)
     if not units:
         return hit.text[:EXCERPT_CHARS]
     q_tokens = set(tokenizer.tokenize(question))
     lexical = np.array([len(q_tokens & set(tokenizer.tokenize(u))) / (len(q_tokens) or 1) for u in units])
+
+    def _about(unit: str) -> float:
+        if mentions(unit, articles):
+            return 2.0
+        return 1.0 if mentions(unit, series) else 0.0
+
+    about = np.array([_about(u) for u in units])
+    lexical = lexical + about
     score = lexical
     if embedder is not None and len(units) > 1:
         try:
@@ -205,6 +237,17 @@ class AnswerInputs:
     threshold: float = 0.3  # cosine a further source must reach to be listed
 
 
+def mentions(text: str, names: tuple[str, ...]) -> bool:
+    return any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w])", text, re.IGNORECASE) for n in names if n)
+
+
+def _recommended(matches: list[ProductMatch]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The articles an answer is about, and their series: what its quote should preferably mention."""
+    chosen = [m.product for m in matches[:3]]
+    series = {getattr(p, "series", "") for p in chosen} - {""}
+    return tuple(p.sku for p in chosen), tuple(sorted(series))
+
+
 def compose(
     inputs: AnswerInputs, tokenizer: Tokenizer, embedder: Any | None, url_for_product: Any, url_for_doc: Any
 ) -> KnowledgeAnswer:
@@ -218,7 +261,9 @@ def compose(
         passage = {
             "title": inputs.passage_hit.title,
             "page": inputs.passage_hit.page,
-            "text": best_passage(inputs.question, inputs.passage_hit, tokenizer, embedder),
+            "text": best_passage(
+                inputs.question, inputs.passage_hit, tokenizer, embedder, *_recommended(fits or inputs.matches)
+            ),
         }
         missing = []
         c = inputs.constraints

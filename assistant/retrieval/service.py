@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from assistant.retrieval.answer import MIN_TERM_COVERAGE, AnswerInputs, compose, dense_threshold
+from assistant.retrieval.answer import MIN_TERM_COVERAGE, AnswerInputs, compose, dense_threshold, mentions
 from assistant.retrieval.constraints import Constraints, match_products, parse_constraints
 from assistant.retrieval.embedders import Embedder, make_embedder
 from assistant.retrieval.index import IndexStore, LoadedIndex
@@ -33,6 +33,10 @@ from assistant.retrieval.models import (
 from assistant.retrieval.search import Filters
 from assistant.retrieval.urls import kb_url, product_url
 from assistant.settings import Settings, get_settings
+
+_QUOTABLE = ("datasheet", "use_case", "faq", "guide")
+
+
 
 
 class KnowledgeService:
@@ -157,6 +161,7 @@ class KnowledgeService:
         return float(top), coverage
 
     def answer(self, question: str, language: str = "de", context_sku: str | None = None) -> KnowledgeAnswer:
+        """A grounded answer: the passage that answers, the products that fit with their facts, the sources."""
         loaded = self._index()
         lang = "en" if language == "en" else "de"
         constraints = parse_constraints(question)
@@ -173,7 +178,7 @@ class KnowledgeService:
         threshold = dense_threshold(self.embedder.name)
         doc_hits = [h for h in hits if h.doc_type != "product"]
         docs_relevant = bool(doc_hits) and (top_cos >= threshold or coverage >= MIN_TERM_COVERAGE)
-        matches = self._matches(constraints, loaded)
+        matches = self._matches(constraints, loaded, skus)
         if matches:
             answered = any(m.fits for m in matches)
             reason = None if answered else "no_product_match"
@@ -181,6 +186,23 @@ class KnowledgeService:
             answered = docs_relevant
             reason = None if answered else ("no_documents" if not doc_hits else "low_score")
         passage_hit = doc_hits[0] if doc_hits else None
+        recommended = [m.product for m in matches if m.fits][:3] or [
+            loaded.products[s] for s in sorted(skus) if s in loaded.products
+        ]
+        if recommended:
+            # Quote what the documents say about the articles we recommend (or the article asked about), in the
+            # question's language where possible, not a passage about something else that happened to rank first.
+            names = {p.sku for p in recommended} | {p.series for p in recommended if getattr(p, "series", "")}
+            about = [h for h in doc_hits if mentions(h.text, tuple(names))]
+            if not about:
+                found = loaded.searcher.search(
+                    query, k=6, filters={"sku": [p.sku for p in recommended], "doc_type": _QUOTABLE}
+                )
+                about = sorted(found, key=lambda h: (not mentions(h.text, tuple(names)), h.language != lang))
+            if about:
+                passage_hit = about[0]
+                docs_relevant = True
+                hits = [about[0], *[h for h in hits if h.chunk_id != about[0].chunk_id]]
         return compose(
             AnswerInputs(
                 question,
@@ -200,11 +222,18 @@ class KnowledgeService:
             self.doc_url,
         )
 
-    def _matches(self, constraints: Constraints, loaded: LoadedIndex) -> list:
-        """Product matches only when the question names something checkable (not just a SKU)."""
+    def _matches(self, constraints: Constraints, loaded: LoadedIndex, skus: set[str] | None = None) -> list:
+        """Product matches only when the question names something checkable (not just a SKU).
+
+        When the question is about particular articles (named, or "this one" on a product page), only those are
+        checked: "is this one suitable for 120 °C?" must answer for this one, not recommend others.
+        """
         if constraints.count == 0:
             return []
         products = list(loaded.products.values())
+        named = [p for p in products if skus and p.sku in skus]
+        if named:
+            return match_products(constraints, named)[:5]
         if constraints.families:
             same = [p for p in products if p.family in constraints.families]
             products = same or products
