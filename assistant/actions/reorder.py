@@ -38,6 +38,7 @@ from assistant.errors import NotFound
 from assistant.identity import BuyerIdentity
 
 DRAFT_SLOT = "orders_draft_id"
+OPEN_SLOT = "orders_draft_open"
 ORDERING_ROLES = frozenset({"buyer", "approver"})
 
 
@@ -102,7 +103,7 @@ def quote_messages(quote: DraftQuote, lang: str, intro: str, t: Any) -> list[dic
 def show_quote(reply: Reply, quote: DraftQuote, lang: str, intro: str) -> Events:
     for message in quote_messages(quote, lang, intro, reply.t):
         reply.raw(message)
-    return [SlotSet(DRAFT_SLOT, quote.draft_id)]
+    return [SlotSet(DRAFT_SLOT, quote.draft_id), SlotSet(OPEN_SLOT, True)]
 
 
 def start_reorder(
@@ -217,7 +218,7 @@ class ActionChangeDraft(DraftAction):
             return []
         except DraftNotOrderable:
             reply.key("orders_draft_not_found")
-            return [SlotSet(DRAFT_SLOT, None)]
+            return [SlotSet(DRAFT_SLOT, None), SlotSet(OPEN_SLOT, False)]
         return show_quote(reply, quote, turn.language, reply.t("orders_quote_intro_changed"))
 
     def _apply_text(self, reply: Reply, identity: BuyerIdentity, draft_id: str, text: str) -> DraftQuote | None:
@@ -264,7 +265,8 @@ class ActionConfirmOrder(DraftAction):
             return []
         identity = in_language(turn.identity, turn.language)
         drafts = self.drafts
-        if entity(tracker, "draft_op") == "use_successor":
+        affirmed = ((tracker.latest_message or {}).get("intent") or {}).get("name") == "affirm"
+        if entity(tracker, "draft_op") == "use_successor" or affirmed:  # "ja" accepts what the button offered
             # nothing left to replace, or already placed: confirm decides
             with contextlib.suppress(NotFound, DraftNotOrderable):
                 drafts.replace_with_successor(identity, draft_id)
@@ -273,7 +275,7 @@ class ActionConfirmOrder(DraftAction):
         except DraftNotOrderable as exc:
             return self._blocked(reply, exc, drafts.quote(identity, draft_id), turn.language)
         self._placed(reply, placed, turn.language)
-        return [SlotSet(DRAFT_SLOT, None)]
+        return [SlotSet(DRAFT_SLOT, None), SlotSet(OPEN_SLOT, False)]
 
     @staticmethod
     def _placed(reply: Reply, placed: PlacedOrder, lang: str) -> None:

@@ -143,3 +143,13 @@ async def test_over_the_cost_centre_budget_goes_to_approval_in_english() -> None
     dispatcher, _ = await run(confirm, tracker("/confirm_order", "confirm_order", lena, language="en",
                                                entities=[{"entity": "draft_id", "value": quote.draft_id}]))
     assert "exceeds your cost centre's remaining budget" in texts(dispatcher)[0]
+
+
+async def test_typed_yes_places_the_draft_as_offered_with_the_successor() -> None:
+    reorder, _, confirm = actions()
+    dispatcher, events = await run(reorder, tracker("Bestellung vom letzten Montag nochmal", "reorder", ANNA))
+    assert slot(events, "orders_draft_open") is True
+    slots = {"orders_draft_id": slot(events, "orders_draft_id"), "orders_draft_open": True}
+    dispatcher, events = await run(confirm, tracker("ja", "affirm", ANNA, slots=slots))
+    assert texts(dispatcher)[0].startswith("Vielen Dank! Ihre Bestellung ist aufgegeben")
+    assert slot(events, "orders_draft_open") is False
