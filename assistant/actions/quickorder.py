@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from assistant import i18n
 from assistant.actions.base import Events, Reply, Turn
 from assistant.actions.orders import entity, in_language, payload, user_text
-from assistant.actions.reorder import DRAFT_SLOT, ActionChangeDraft, DraftAction, quote_messages
+from assistant.actions.reorder import DRAFT_SLOT, OPEN_SLOT, ActionChangeDraft, DraftAction, quote_messages
 from assistant.commerce import validation
 from assistant.commerce.domain import FAMILIES
 from assistant.commerce.reorder import DraftQuote, DraftService, UnknownArticles
@@ -142,5 +142,5 @@ class ActionQuickOrder(DraftAction):
         result = quick_order_messages(self.drafts, turn.identity, turn.language, lines, issues)
         for message in result.messages:
             reply.raw(message)
-        return [SlotSet(DRAFT_SLOT, result.draft_id)] if result.draft_id else []
+        return [SlotSet(DRAFT_SLOT, result.draft_id), SlotSet(OPEN_SLOT, True)] if result.draft_id else []
 

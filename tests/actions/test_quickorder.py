@@ -25,6 +25,7 @@ async def test_pasted_list_becomes_a_draft_with_customer_prices_de() -> None:
     if "3S-1208" in special:
         assert f"{special['3S-1208']:.2f}".replace(".", ",") + " EUR" in text
     draft_id = next(e["value"] for e in events if e.get("name") == "orders_draft_id")
+    assert {"event": "slot", "timestamp": None, "name": "orders_draft_open", "value": True} in events
     assert buttons(dispatcher)[0] == {"title": "Bestellen", "payload": f'/confirm_order{{"draft_id":"{draft_id}"}}'}
 
 

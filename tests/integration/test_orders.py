@@ -191,3 +191,13 @@ def test_roles_anonymous_and_technician(stack) -> None:
     assert "Rolle" in text_of(tech.say("Was wartet auf meine Freigabe?"))
     prices = text_of(Chat(stack, locale="en").say("how much is 3S-1208?"))
     assert prices.startswith("List prices (net)")
+
+
+def test_a_typed_yes_or_no_answers_the_open_draft_in_both_languages(stack) -> None:
+    chat = Chat(stack, token_for(ANNA), locale="en")
+    assert "Reorder of order" in text_of(chat.say("reorder last Monday's order"))
+    assert "not ordering anything" in text_of(chat.say("no"))
+    assert text_of(chat.say("yes")).startswith("Thank you! Your order has been placed: order ")
+    chat = Chat(stack, token_for(ANNA))
+    assert "Ihre Schnellbestellung" in text_of(chat.say("20x 3S-1208"))
+    assert text_of(chat.say("ja")).startswith("Vielen Dank! Ihre Bestellung ist aufgegeben")
