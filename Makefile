@@ -95,9 +95,13 @@ bench: setup train data index ## benchmarks against the running stack; results i
 eval: setup index ## retrieval evaluation: hit@1, hit@5, MRR for BM25, dense and hybrid
 	$(PY) -m assistant.retrieval.eval
 
-audit: setup ## pip-audit over both environments' pins (needs a vulnerability service)
-	$(PY) -m pip_audit -r requirements/app.txt || true
-	$(PY) -m pip_audit -r requirements/rasa.txt || true
+loadtest: setup train data index ## 50 conversations x 60 s: default, production (PostgreSQL+Redis, 2+2 workers), stock Rasa
+	$(PY) -m assistant.loadtest
+
+audit: setup ## pip-audit --strict over both pin files (needs a vulnerability service; not part of make test)
+	@rc=0; for req in requirements/app.txt requirements/rasa.txt; do echo "== pip-audit $$req"; \
+	  $(PY) -m pip_audit --strict --no-deps --disable-pip --progress-spinner off -r $$req || rc=1; done; \
+	[ $$rc -eq 0 ] || echo "== audit FAILED: vulnerabilities found, or packages could not be checked"; exit $$rc
 
 clean: ## remove runtime files (var/) and trained models; keeps the environments
 	rm -rf var models

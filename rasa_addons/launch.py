@@ -12,6 +12,12 @@
    keeps every committed turn across a crash of Rasa or the machine's processes (an OS crash or power loss may
    lose the last turns); PostgreSQL, the production tracker store, is not affected.
 
+4. Rasa's ``RedisLockStore`` issues and returns tickets with a read followed by a write, so two replicas taking
+   turns of the same conversation at the same moment can both get the lock, and one user message is lost from
+   the tracker. Issuing and cleaning up tickets run as Redis transactions (WATCH/MULTI) instead.
+5. When a turn fails, Rasa's REST channel logs the user's message and metadata (personal data). Those records
+   are reduced to the error's type.
+
 Usage: python rasa_addons/launch.py <rasa arguments>   (same arguments as the ``rasa`` command)
 """
 
@@ -94,10 +100,73 @@ def _sqlite_write_ahead_log() -> None:
             cursor.close()
 
 
+def _atomic_redis_lock_tickets() -> None:
+    import json
+
+    import redis
+    from rasa.core.lock import TicketLock
+    from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+
+    def _transact(store: Any, conversation_id: str, change: Any) -> Any:
+        key = store.key_prefix + conversation_id
+        with store.red.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    raw = pipe.get(key)
+                    result, lock = change(TicketLock.from_dict(json.loads(raw)) if raw else None)
+                    pipe.multi()
+                    if lock is None or not lock.tickets:
+                        pipe.delete(key)
+                    else:
+                        pipe.set(key, lock.dumps())
+                    pipe.execute()
+                    return result
+                except redis.WatchError:  # another replica changed the lock in between: read again
+                    continue
+
+    def issue_ticket(self: Any, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        def change(lock: Any) -> Any:
+            lock = lock or TicketLock(conversation_id)
+            return lock.issue_ticket(lock_lifetime), lock
+
+        try:
+            return int(_transact(self, conversation_id, change))
+        except redis.RedisError as e:
+            raise LockError(f"Error while acquiring lock. Error:\n{e}") from e
+
+    def cleanup(self: Any, conversation_id: str, ticket_number: int) -> None:
+        def change(lock: Any) -> Any:
+            if lock is not None:
+                lock.remove_ticket_for(ticket_number)
+            return None, lock
+
+        _transact(self, conversation_id, change)
+
+    RedisLockStore.issue_ticket = issue_ticket  # type: ignore[method-assign]
+    RedisLockStore.cleanup = cleanup  # type: ignore[method-assign]
+
+
+class _NoMessageContent(logging.Filter):
+    """Keep failure records of the REST channel, without the user's text, metadata or traceback locals."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[0] is not None:
+            record.msg = f"turn failed: {record.exc_info[0].__name__}"
+        else:
+            record.msg = "turn failed"
+        record.args = ()
+        record.exc_info = None
+        record.exc_text = None
+        return True
+
+
 def main(argv: list[str]) -> None:
     _compiled_action_result_validation()
     _no_silent_memory_fallback()
     _sqlite_write_ahead_log()
+    _atomic_redis_lock_tickets()
+    logging.getLogger("rasa.core.channels.rest").addFilter(_NoMessageContent())
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *argv]

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from assistant import i18n, observability
+from assistant import observability
 from assistant.gateway.deps import AppSettings, Identity
 from assistant.gateway.dialogue import UnknownPayload, neutralise_text, render_messages, validate_payload
 from assistant.gateway.errors import ApiError, request_language
@@ -139,5 +139,9 @@ async def run_turn(
 
     messages = render_messages(raw, language)
     if not messages:
-        messages = [i18n.render("internal_error", language)]
+        # Rasa's REST channel answers an empty list when the turn failed inside it (tracker store or lock store
+        # down): the user message was not processed, so it is a 503 like an unreachable Rasa, not a reply.
+        log.warning("dialogue engine answered nothing for a turn")
+        observability.observe_turn("unknown", language, time.perf_counter() - started, "engine_down")
+        raise ApiError(503, "engine_down", language, headers={"Retry-After": "5"})
     return ChatReply(conversation_id=conversation_id, messages=[ChatMessage(**m) for m in messages])

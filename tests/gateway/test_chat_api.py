@@ -155,3 +155,11 @@ def test_security_headers_are_set(client) -> None:
     r = client.post("/api/chat", json={"message": "hallo"})
     assert "frame-ancestors" in r.headers["content-security-policy"]
     assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_an_empty_answer_from_rasa_is_a_503_not_a_reply(client, rasa) -> None:
+    # Rasa's REST channel answers [] when the turn failed inside it (tracker or lock store down).
+    rasa.reply = []
+    r = client.post("/api/chat", json={"message": "where is my order?"})
+    assert r.status_code == 503 and error_code(r) == "engine_down"
+    assert r.headers["Retry-After"] == "5"

@@ -105,12 +105,9 @@ def test_redis_unavailable_fails_turns_clearly_and_recovers(cluster: Cluster) ->
                                           (0, "en", "Where can I find the datasheet for 3S-1208?")):
             chat.locale = locale
             response = chat.post(replica, question)
-            # Rasa's REST channel swallows the LockError into an empty reply, which the gateway renders as its
-            # "something went wrong, try again" text; a 503 would be as good. Never an answer to the question.
-            if response.status_code == 200:
-                assert text_of(response.json()["messages"]) == i18n.t("internal_error", locale), response.text
-            else:
-                _engine_down(response, locale)
+            # Rasa's REST channel swallows the LockError into an empty reply; the gateway answers that with the
+            # same friendly 503 as an unreachable engine. Never an answer to the question.
+            _engine_down(response, locale)
         assert len(_events(cluster, chat)) == before  # no turn processed without the conversation lock
     finally:
         cluster.redis.up()

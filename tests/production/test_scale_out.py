@@ -81,10 +81,6 @@ def test_a_form_started_on_one_replica_finishes_on_the_other(cluster: Cluster) -
     assert re.search(r"RFQ-\d{4}-\d{6}", done), done
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Rasa 3.6's RedisLockStore issues tickets with GET then SET (not atomic): two replicas receiving turns of one "
-    "conversation within milliseconds both get ticket 0, process at once, and the later save drops the other "
-    "turn's user event. Needs the atomic issue_ticket/cleanup patch in rasa_addons/launch.py (see report)."))
 def test_simultaneous_turns_of_one_conversation_on_both_replicas_are_handled_one_after_the_other(
     cluster: Cluster,
 ) -> None:
