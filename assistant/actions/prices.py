@@ -12,9 +12,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions.base import AssistantAction, Events, Reply, Turn
 from assistant.actions.orders import entities, in_language, money, user_text
+from assistant.commerce.links import LinkSigner
 from assistant.commerce.orders import hint_filter
-from assistant.commerce.prices import PriceRow, PriceService
+from assistant.commerce.prices import PriceRow, PriceService, price_list_subject_id
 from assistant.commerce.repository import get_repository
+from assistant.settings import get_settings
 
 MAX_ROWS = 15
 _SKU = re.compile(r"(?<![\w-])([A-Za-z0-9]{1,5}-[0-9]{3,4}(?:-[0-9A-Za-z]{1,3})?)(?![\w-])")
@@ -88,4 +90,9 @@ class ActionPriceList(AssistantAction):
         if len(rows) > MAX_ROWS:
             lines.append(reply.t("orders_prices_more", n=len(rows) - MAX_ROWS))
         reply.text("\n".join(lines))
+        if logged_in and identity.customer_id:
+            subject = price_list_subject_id(family, [] if family else [r.sku for r in rows])
+            token = LinkSigner().sign(subject, identity.customer_id)
+            url = f"{get_settings().public_url.rstrip('/')}/api/pricelists/{token}?lang={turn.language}"
+            reply.items("documents", [{"title": reply.t("orders_prices_csv"), "kind": "price_list", "url": url}])
         return []

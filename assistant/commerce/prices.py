@@ -125,3 +125,26 @@ class PriceService:
                 price = price.replace(".", ",") if de else price
             writer.writerow([r.sku, r.name, price, r.price_unit, r.min_order_qty, r.lead_time_days, r.status])
         return out.getvalue()
+
+
+def price_list_subject_id(family: str | None, skus: Iterable[str]) -> str:
+    """What a signed price-list link is for: a family or a list of articles (the prices are read at download)."""
+    if family is not None:
+        return f"pricelist:family:{family}"
+    return "pricelist:skus:" + "+".join(sorted({s.upper() for s in skus}))
+
+
+def price_list_subject(subject_id: str) -> tuple[str | None, list[str]]:
+    kind, _, rest = subject_id.removeprefix("pricelist:").partition(":")
+    if not subject_id.startswith("pricelist:") or not rest:
+        raise InvalidInput("not a price list link")
+    if kind == "family":
+        if rest not in FAMILIES:
+            raise InvalidInput("unknown product family")
+        return rest, []
+    if kind == "skus":
+        skus = rest.split("+")
+        if len(skus) > 50:
+            raise InvalidInput("too many articles")
+        return None, [validation.sku(s) for s in skus]  # NotFound for anything that is not an article number
+    raise InvalidInput("not a price list link")

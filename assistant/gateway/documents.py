@@ -1,4 +1,4 @@
-"""Download route for account documents behind signed, expiring links.
+"""Download routes for account documents and price lists behind signed, expiring links.
 
 GET /api/documents/{token}: signature (403), expiry (410), then the document must still belong to the
 account named in the link (404 otherwise, same as a document that never existed). Errors are the
@@ -10,11 +10,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 
 from assistant.commerce.documents import DocumentService, get_document_service
 from assistant.commerce.links import LinkExpired, LinkInvalid
-from assistant.errors import BackendUnavailable, NotFound
+from assistant.commerce.prices import PriceService, price_list_subject
+from assistant.commerce.repository import get_repository
+from assistant.errors import BackendUnavailable, InvalidInput, NotFound
+from assistant.identity import BuyerIdentity
 
 router = APIRouter()
 
@@ -51,4 +54,32 @@ def download_document(token: str, documents: Documents) -> FileResponse | JSONRe
         media_type="application/pdf",
         filename=f"{doc.kind}-{doc.number}.pdf",
         headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.get("/api/pricelists/{token}", response_model=None)
+def download_price_list(token: str, documents: Documents, lang: str = "de") -> Response:
+    """The customer's prices as CSV, computed at download time for the account named in the signed link."""
+    try:
+        claims = documents.signer.verify(token)
+        family, skus = price_list_subject(claims.document_id)
+        # Prices are always those of the account the link was issued to (never of whoever holds the link).
+        account = BuyerIdentity(user_id="price-list-link", customer_id=claims.customer_id, roles=frozenset({"buyer"}),
+                                locale="en" if lang == "en" else "de")
+        rows = PriceService(get_repository()).price_list(account, family=family, skus=skus)
+    except LinkExpired:
+        return _error(410, "link_expired")
+    except (LinkInvalid, InvalidInput):
+        return _error(403, "link_invalid")
+    except NotFound:
+        return _error(404, "not_found")
+    except BackendUnavailable:
+        return _error(503, "unavailable")
+    if not rows:
+        return _error(404, "not_found")
+    return Response(
+        PriceService.to_csv(rows, account.locale).encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="price-list.csv"',
+                 "Cache-Control": "private, no-store"},
     )

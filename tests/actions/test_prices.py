@@ -39,3 +39,11 @@ async def test_family_price_list_is_capped_and_unknown_articles_are_said() -> No
     assert texts((await run(action(), t))[0])[0] == "Zu diesen Artikelnummern habe ich keine Artikel gefunden."
     t = tracker("Preisliste", "price_list", ANNA)
     assert "Produktfamilie" in texts((await run(action(), t))[0])[0]
+
+
+async def test_buyer_gets_a_signed_csv_link_visitor_does_not() -> None:
+    dispatcher, _ = await run(action(), tracker("Preisliste O-Ringe", "price_list", ANNA))
+    documents = [m["custom"] for m in dispatcher.messages if m.get("custom", {}).get("type") == "documents"]
+    assert documents and "/api/pricelists/" in documents[0]["items"][0]["url"]
+    dispatcher, _ = await run(action(), tracker("price list o-rings", "price_list", language="en"))
+    assert not [m for m in dispatcher.messages if m.get("custom", {}).get("type") == "documents"]
