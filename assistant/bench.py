@@ -201,6 +201,7 @@ def measure_configuration(name: str, env: dict[str, str], turns: int, concurrent
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         one = asyncio.run(measure_turns(stack.app_url, token, 1, turns))
         ten = asyncio.run(measure_turns(stack.app_url, token, 10, concurrent_turns))
+        rfq = asyncio.run(measure_rfq(stack.app_url, conversations=5))
         total_turns = one["turns"] + ten["turns"] + 10  # + warm-up turns
         cpu_ms = {n: round(1000 * (cpu_seconds(pid) - before[n]) / total_turns, 1) for n, pid in pids.items()}
         memory = {n: rss_mb(proc.pid) for n, proc in stack.processes.items()}
@@ -211,7 +212,20 @@ def measure_configuration(name: str, env: dict[str, str], turns: int, concurrent
     met = (one["p50_ms"] <= 100 and one["p95_ms"] <= 200 and ten["throughput_turns_s"] >= 25
            and ten["p95_ms"] <= 800 and one["errors"] == 0 and ten["errors"] == 0)
     return {"configuration": name, "startup_to_ready_s": round(startup, 1), "one_conversation": one,
-            "ten_conversations": ten, "rss_mb": memory, "cpu_ms_per_turn": cpu_ms, "targets_met": met}
+            "ten_conversations": ten, "rfq_conversation": rfq, "rss_mb": memory, "cpu_ms_per_turn": cpu_ms,
+            "targets_met": met}
+
+
+async def measure_rfq(base: str, conversations: int) -> dict[str, Any]:
+    """Full anonymous RFQ conversations (finder result to sent request), one after the other, per-turn latency."""
+    from assistant.bench_rfq import rfq_conversation
+
+    latencies: list[float] = []
+    started = time.perf_counter()
+    async with httpx.AsyncClient(timeout=30) as client:
+        for _ in range(conversations):
+            latencies += await rfq_conversation(base, client)
+    return {"conversations": conversations, **summary(latencies, time.perf_counter() - started)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -248,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{row['throughput_turns_s']:8.1f} {row['errors']:7d}")
         print(f"startup to ready: {run['startup_to_ready_s']} s; resident memory: "
               + ", ".join(f"{k} {v} MiB" for k, v in run["rss_mb"].items()))
+        rfq = run["rfq_conversation"]
+        print(f"RFQ conversation ({rfq['conversations']} x 8 turns): p50 {rfq['p50_ms']} ms, p95 {rfq['p95_ms']} ms")
         print("CPU per turn: " + ", ".join(f"{k} {v} ms" for k, v in run["cpu_ms_per_turn"].items()))
         print(f"targets met: {run['targets_met']}")
     print(f"(JSON: {out_dir / 'chat.json'})")
