@@ -78,7 +78,20 @@ def _no_silent_memory_fallback() -> None:
     async def keys(self: Any) -> Any:
         return await self._tracker_store.keys()
 
+    original_sql_init = ts.SQLTrackerStore.__init__
+
+    def sql_init_or_refuse(self: Any, *args: Any, **kwargs: Any) -> None:
+        # Rasa logs "Could not create tables" and carries on when the database is unreachable at start; then it
+        # looks ready while every turn fails. Refuse to start instead (a supervisor restarts it when the
+        # database is back).
+        original_sql_init(self, *args, **kwargs)
+        from sqlalchemy import text
+
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
     ts._create_from_endpoint_config = strict_create
+    ts.SQLTrackerStore.__init__ = sql_init_or_refuse  # type: ignore[method-assign]
     ts.FailSafeTrackerStore.retrieve = retrieve  # type: ignore[method-assign]
     ts.FailSafeTrackerStore.retrieve_full_tracker = retrieve_full_tracker  # type: ignore[method-assign]
     ts.FailSafeTrackerStore.save = save  # type: ignore[method-assign]
