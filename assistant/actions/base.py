@@ -96,7 +96,7 @@ class AssistantAction(Action, abc.ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
-        with observability.action_span(self.name(), tracker):  # production hook (H10): request id, timing, log
+        with observability.action_span(self.name(), tracker):  # request id, timing, log line
             return await self._run(dispatcher, tracker, domain)
 
     async def _run(

@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limits={"/api/upload": settings.max_upload_bytes + 16 * 1024, "/admin": settings.max_upload_bytes + 16 * 1024,
                 "/webhook": 8 * 1024 * 1024},
     )
-    # Outside BodyLimit (H10): its 413 answers carry the security headers too.
+    # Outside BodyLimit: its 413 answers carry the security headers too.
     app.add_middleware(SecurityHeaders, frame_ancestors=settings.frame_ancestors)
-    app.add_middleware(observability.RequestContext)  # production hook (H10): outermost, sees every response
+    app.add_middleware(observability.RequestContext)  # outermost: sees every response
     return app
