@@ -90,6 +90,14 @@ def _no_silent_memory_fallback() -> None:
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
+    original_engine_kwargs = ts.create_engine_kwargs
+
+    def engine_kwargs_with_pre_ping(url: Any) -> dict[str, Any]:
+        # After a database restart the pool holds dead connections; without a ping the next turn on each of them
+        # fails. A ping per checkout costs a round trip and keeps every turn after the restart working.
+        return {**original_engine_kwargs(url), "pool_pre_ping": True}
+
+    ts.create_engine_kwargs = engine_kwargs_with_pre_ping
     ts._create_from_endpoint_config = strict_create
     ts.SQLTrackerStore.__init__ = sql_init_or_refuse  # type: ignore[method-assign]
     ts.FailSafeTrackerStore.retrieve = retrieve  # type: ignore[method-assign]

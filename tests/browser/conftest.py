@@ -44,8 +44,10 @@ def chat_site(_fake_server: FakeChatServer) -> FakeChatServer:
     return _fake_server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    # Package scope: Playwright's sync API keeps an event loop running in this thread while the browser lives,
+    # and later tests that call asyncio.run() must not find it.
     if not Path(CHROMIUM).exists():
         pytest.fail(f"chromium not found at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
