@@ -10,15 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-FAMILIES = (
-    "pneumatic_fitting",
-    "hygienic_fitting",
-    "hydraulic_coupling",
-    "hose",
-    "seal",
-    "valve",
-    "drive",
-)
+# The catalogue's product families are defined once, with the catalogue schema (re-exported here).
+from assistant.retrieval.models import FAMILIES as FAMILIES
 
 
 @dataclass(frozen=True)
