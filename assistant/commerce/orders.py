@@ -200,7 +200,8 @@ class OrderService:
         except NotFound:
             return []
         if getattr(ref, "latest", False):
-            limit = 1
+            skip = max(0, min(int(getattr(ref, "skip", 0) or 0), 10))
+            return self.repo.find_orders(customer, criteria, skip + 1)[skip:]
         return self.repo.find_orders(customer, criteria, max(1, min(limit, 50)))
 
     def nearest_orders(self, identity: Identity, ref: OrderRef, limit: int = 3) -> list[OrderView]:

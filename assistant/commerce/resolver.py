@@ -31,7 +31,9 @@ Semantics (full table with examples in docs/order-references.md). "today" is the
   11-20, 21-end of that month; for "des Monats" the most recent such part that has begun.
 - "seit/since/ab X": X .. today; "bis/until X": open start .. X; "vom X bis Y", "between X and Y",
   "X - Y": X .. Y. Several unrelated dates: the first one counts.
-- "meine letzte Bestellung", "my last/latest order", "zuletzt": latest=True ("vorletzte" is not).
+- "meine letzte Bestellung", "my last/latest order", "zuletzt": latest=True.
+- "vorletzte Bestellung", "drittletzte", "second to last order", "the order before last", "penultimate order":
+  latest=True with skip=1 (2 for "drittletzte"/"third to last"): that many newer orders are passed over.
 - "meine offenen Aufträge", "offene Bestellungen", "my open orders", "what is still open": open_only=True.
 - "Auftrag 4711", "order #4711", "Bestellung Nr. 4711", "#4711", or one bare 3-10 digit number that is
   not a quantity, size, pressure, temperature, year, material number (1.4404) or part of an article
@@ -86,6 +88,7 @@ class OrderReference:
     date_from: date | None = None
     date_to: date | None = None
     latest: bool = False
+    skip: int = 0  # with latest: how many newer orders to pass over ("vorletzte" = 1)
     open_only: bool = False
     product_hint: str | None = None
     sku: str | None = None
@@ -580,6 +583,18 @@ _LATEST = re.compile(
     r"|the\s+latest|most\s+recent|last\s+time|ordered\s+last"
     r")(?![\w])"
 )
+_ORDER_WORD = r"(?:bestellung|auftrag|einkauf|lieferung|order|purchase|delivery|one)"
+_SKIP = (
+    (2, re.compile(rf"(?<![\w])(?:drittletzte[nrs]?\s+{_ORDER_WORD}|third[\s-]+(?:to|from)[\s-]+last\s+{_ORDER_WORD}"
+                   rf"|{_ORDER_WORD}\s+before\s+the\s+one\s+before\s+last)(?![\w])")),
+    (1, re.compile(rf"(?<![\w])(?:vorletzte[nrs]?\s+(?:mal|{_ORDER_WORD})|vorletztes\s+mal"
+                   rf"|second[\s-]+(?:to|from)[\s-]+last\s+{_ORDER_WORD}|penultimate\s+{_ORDER_WORD}"
+                   rf"|(?:the\s+)?{_ORDER_WORD}\s+before\s+(?:the\s+)?(?:my\s+)?(?:last|latest)(?:\s+{_ORDER_WORD})?"
+                   rf"(?!\s*(?:week|month|year|time|\w+day))"
+                   rf"|{_ORDER_WORD}\s+vor\s+(?:der|dem|meiner|meinem)\s+letzten(?:\s+{_ORDER_WORD})?"
+                   rf"(?!\s*(?:woche|monat|jahr|mal|\w+tag))"
+                   rf")(?![\w])")),
+)
 _OPEN = re.compile(
     r"(?<![\w])(?:"
     r"offen(?:e|en|er|es)?|ausstehend(?:e|en|er|es)?|nicht\s+abgeschlossen(?:e|en)?"
@@ -701,7 +716,8 @@ def parse_order_reference(
     date_from, date_to = _combine_dates(_find_dates(buf, original, today), lowered, today)
     order_number = _extract_order_number(buf)
     masked = "".join(buf)
-    latest = bool(_LATEST.search(masked))
+    skip = next((n for n, pattern in _SKIP if pattern.search(masked)), 0)
+    latest = bool(skip or _LATEST.search(masked))
     open_only = bool(_OPEN.search(masked))
     product_hint = _extract_hint(masked)
 
@@ -711,7 +727,7 @@ def parse_order_reference(
         language = detect_language(original, fallback="de")
     ref = OrderReference(
         order_number=order_number, po_reference=po_reference, date_from=date_from, date_to=date_to,
-        latest=latest, open_only=open_only, product_hint=product_hint, sku=sku,
+        latest=latest, skip=skip, open_only=open_only, product_hint=product_hint, sku=sku,
     )
     return replace(ref, description=describe(ref, language))
 
@@ -815,7 +831,10 @@ def describe(ref: OrderReference, language: str = "de") -> str:
     lang = "en" if language == "en" else "de"
     de = lang == "de"
     parts: list[str] = []
-    if ref.latest:
+    if ref.latest and ref.skip:
+        parts.append(({1: "vorletzte", 2: "drittletzte"}.get(ref.skip, f"{ref.skip + 1}.-letzte") + " Bestellung")
+                     if de else f"{({1: 'second', 2: 'third'}.get(ref.skip, f'{ref.skip + 1}th'))} to last order")
+    elif ref.latest:
         parts.append("letzte Bestellung" if de else "latest order")
     if ref.open_only:
         parts.append("offene Bestellungen" if de else "open orders")

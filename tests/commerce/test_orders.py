@@ -126,6 +126,16 @@ def test_latest_and_open_orders(orders):
     assert "4711" in {o.order_number for o in open_}
 
 
+def test_second_and_third_to_last_order(orders):
+    everything = orders.find_orders(ANNA, OrderReference(), limit=3)
+    assert len(everything) == 3
+    for skip in (0, 1, 2):
+        found = orders.find_orders(ANNA, OrderReference(latest=True, skip=skip))
+        assert [o.order_number for o in found] == [everything[skip].order_number]
+    # a nonsensical skip is bounded, never a huge query
+    assert len(orders.find_orders(ANNA, OrderReference(latest=True, skip=10**9))) <= 1
+
+
 def test_nearest_orders_when_nothing_matches(orders):
     day = TODAY - timedelta(days=400)  # before the seeded year
     ref = OrderReference(date_from=day, date_to=day)
