@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from assistant.retrieval.constraints import Constraints, ProductMatch
 from assistant.retrieval.models import Hit, KnowledgeAnswer, Product
+from assistant.retrieval.passages import passage_units as _units
 from assistant.retrieval.tokenize import Tokenizer
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -76,52 +77,6 @@ def dense_threshold(embedder_name: str) -> float:
 
 
 # ------------------------------------------------------------------ passage choice
-_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(])")
-
-
-_BLOCK_START = re.compile(r"^\s*(\||#|[-*+]\s|>|\d+[.)]\s)")
-
-
-def _logical_lines(text: str) -> list[str]:
-    """Join wrapped lines of a paragraph or list item, so a quote never ends where the source wrapped."""
-    lines: list[str] = []
-    for raw in text.splitlines():
-        line = raw.replace("**", "").replace("__", "")
-        if lines and line.strip() and lines[-1].strip() and not _BLOCK_START.match(line) \
-                and not lines[-1].lstrip().startswith(("|", "#")):
-            lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"
-        else:
-            lines.append(line)
-    return lines
-
-
-def _units(text: str) -> list[str]:
-    """Sentences and table rows; a table row is rendered as 'header: value' pairs."""
-    lines = _logical_lines(text)
-    units: list[str] = []
-    header: list[str] | None = None
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped.startswith("|"):
-            cells = [c.strip() for c in stripped.strip("|").split("|")]
-            if all(re.fullmatch(r":?-{2,}:?", c) for c in cells if c):
-                continue
-            nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
-            if header is None and re.fullmatch(r"\|?\s*:?-{2,}.*", nxt):
-                header = cells
-                continue
-            if header and len(header) == len(cells):
-                units.append("; ".join(f"{h}: {c}" for h, c in zip(header, cells, strict=True) if c))
-            else:
-                units.append(" | ".join(cells))
-            continue
-        header = None if not stripped else header
-        stripped = re.sub(r"^[#>*\-\s]+", "", stripped)
-        if stripped:
-            units.extend(s.strip() for s in _SENT_SPLIT.split(stripped) if len(s.strip()) > 2)
-    return units
-
-
 def best_passage(
     question: str, hit: Hit, tokenizer: Tokenizer, embedder: Any | None,
     articles: tuple[str, ...] = (), series: tuple[str, ...] = (),

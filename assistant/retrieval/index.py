@@ -4,7 +4,8 @@ Layout under ``settings.resolved_index_dir``::
 
     CURRENT                 name of the live version (replaced atomically with os.replace)
     versions/<version>/     manifest.json, chunks.json, embeddings.npy, faiss.index,
-                            bm25.npz, bm25.json, products.json
+                            bm25.npz, bm25.json, products.json,
+                            units.json + units.npy (every quotable sentence/table row, embedded)
     .build.lock             one builder at a time (flock)
 
 Why this shape: readers never see a half-written index. A build writes a complete new
@@ -23,7 +24,8 @@ Validation policy (what a broken input does):
   refuses on any error at all (the CLI's ``kb build --strict``).
 
 Unchanged chunks are not re-embedded: vectors are reused by a content hash of
-(embedder name, chunk text) from the live version.
+(embedder name, chunk text) from the live version. The same holds for the quotable units
+(sentences and table rows) of the document chunks, which answers score against the question.
 """
 
 from __future__ import annotations
@@ -55,12 +57,13 @@ from assistant.retrieval.models import (
     Issue,
     Product,
 )
+from assistant.retrieval.passages import passage_units
 from assistant.retrieval.search import BM25Index, Searcher, build_faiss
 from assistant.retrieval.tokenize import Tokenizer, words
 from assistant.retrieval.urls import kb_url
 
 KEEP_VERSIONS = 3
-FORMAT = 1
+FORMAT = 2  # 2: units.json/units.npy
 
 
 @dataclass
@@ -207,7 +210,34 @@ class IndexStore:
             vectors = np.load(folder / "embeddings.npy")
         except (OSError, ValueError, KeyError):
             return {}
-        return {c["h"]: vectors[i] for i, c in enumerate(chunks) if i < len(vectors)}
+        cache = {c["h"]: vectors[i] for i, c in enumerate(chunks) if i < len(vectors)}
+        with contextlib.suppress(OSError, ValueError):
+            units = json.loads((folder / "units.json").read_text(encoding="utf-8"))
+            unit_vectors = np.load(folder / "units.npy")
+            for i, text in enumerate(units):
+                if i < len(unit_vectors):
+                    cache.setdefault(self._unit_hash(text), unit_vectors[i])
+        return cache
+
+    def _unit_hash(self, text: str) -> str:
+        return content_hash(self.embedder.name + "\x00unit\x00" + text)
+
+    def _embed(self, texts: list[str], hashes: list[str], cache: dict[str, np.ndarray]) -> tuple[np.ndarray, int]:
+        """Vectors for ``texts``: reused from ``cache`` by hash, the rest embedded now; (vectors, embedded)."""
+        missing = [i for i, h in enumerate(hashes) if h not in cache]
+        fresh = self.embedder.encode([texts[i] for i in missing]) if missing else None
+        dim = (
+            fresh.shape[1]
+            if fresh is not None
+            else (next(iter(cache.values())).shape[0] if cache else self.embedder.dim)
+        )
+        vectors = np.zeros((len(texts), dim), dtype=np.float32)
+        for j, i in enumerate(missing):
+            vectors[i] = fresh[j]  # type: ignore[index]
+        for i, h in enumerate(hashes):
+            if h in cache:
+                vectors[i] = cache[h]
+        return vectors, len(missing)
 
     def build(self, force: bool = False, strict: bool = False) -> BuildReport:
         started = time.perf_counter()
@@ -258,21 +288,12 @@ class IndexStore:
         texts = [c.embed_text for c in chunks]
         hashes = [content_hash(self.embedder.name + "\x00" + t) for t in texts]
         cache = self._reusable_vectors()
-        missing = [i for i, h in enumerate(hashes) if h not in cache]
-        fresh = self.embedder.encode([texts[i] for i in missing]) if missing else None
-        dim = (
-            fresh.shape[1]
-            if fresh is not None
-            else (next(iter(cache.values())).shape[0] if cache else self.embedder.dim)
-        )
-        vectors = np.zeros((len(chunks), dim), dtype=np.float32)
-        for j, i in enumerate(missing):
-            vectors[i] = fresh[j]  # type: ignore[index]
-        for i, h in enumerate(hashes):
-            if h in cache:
-                vectors[i] = cache[h]
-        report.embedded = len(missing)
-        report.reused = len(chunks) - len(missing)
+        vectors, embedded = self._embed(texts, hashes, cache)
+        report.embedded = embedded
+        report.reused = len(chunks) - embedded
+        units = sorted({u for c in chunks if c.doc_type != "product" for u in passage_units(c.text)})
+        unit_vectors, report.units_embedded = self._embed(units, [self._unit_hash(u) for u in units], cache)
+        report.units = len(units)
 
         vocabulary = {w for t in texts for w in words(t)}
         tokenizer = Tokenizer(vocabulary)
@@ -296,6 +317,7 @@ class IndexStore:
                 faiss_index,
                 loaded.products,
                 report,
+                (units, unit_vectors),
             )
             os.replace(tmp, self.versions_dir / version)
         except BaseException:
@@ -323,6 +345,7 @@ class IndexStore:
         faiss_index,
         products: list[Product],
         report: BuildReport,
+        units: tuple[list[str], np.ndarray],
     ) -> None:
         import faiss
 
@@ -331,6 +354,8 @@ class IndexStore:
             encoding="utf-8",
         )
         np.save(folder / "embeddings.npy", vectors)
+        (folder / "units.json").write_text(json.dumps(units[0], ensure_ascii=False), encoding="utf-8")
+        np.save(folder / "units.npy", units[1])
         faiss.write_index(faiss_index, str(folder / "faiss.index"))
         sparse.save_npz(folder / "bm25.npz", bm25.weights.tocsr(), compressed=False)
         (folder / "bm25.json").write_text(
@@ -357,6 +382,8 @@ class IndexStore:
                 "products": len(products),
                 "embedded": report.embedded,
                 "reused": report.reused,
+                "units": report.units,
+                "units_embedded": report.units_embedded,
             },
             "documents": {
                 d.doc_id: {
@@ -388,6 +415,8 @@ class IndexStore:
             bm25_meta = json.loads((folder / "bm25.json").read_text(encoding="utf-8"))
             weights = sparse.load_npz(folder / "bm25.npz").tocsr()
             index = faiss.read_index(str(folder / "faiss.index"))
+            units = json.loads((folder / "units.json").read_text(encoding="utf-8"))
+            unit_vectors = np.load(folder / "units.npy")
             products = [
                 Product(
                     **{
@@ -410,5 +439,6 @@ class IndexStore:
             index.hnsw.efSearch = 64
         tokenizer = Tokenizer(bm25_meta["compound_vocabulary"])
         bm25 = BM25Index(bm25_meta["vocab"], weights, tokenizer)
-        searcher = Searcher(chunks, bm25, index, self.embedder, version)
+        searcher = Searcher(chunks, bm25, index, self.embedder, version,
+                            units={u: i for i, u in enumerate(units)}, unit_vectors=unit_vectors)
         return LoadedIndex(version, manifest, searcher, {p.sku: p for p in products})

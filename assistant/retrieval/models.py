@@ -200,6 +200,8 @@ class BuildReport:
     products: int = 0
     embedded: int = 0
     reused: int = 0
+    units: int = 0  # quotable sentences and table rows, embedded for passage choice
+    units_embedded: int = 0
     duration_s: float = 0.0
     issues: list[Issue] = field(default_factory=list)
 

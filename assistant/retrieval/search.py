@@ -254,14 +254,59 @@ def _single_thread_faiss() -> None:
         _faiss_threads_set = True
 
 
+class CachingEncoder:
+    """The embedder as answering sees it: document units come from the index, known texts from memory.
+
+    Embedding is most of the CPU of a knowledge answer. Every quotable unit of the corpus (a sentence or table
+    row, ``passages.passage_units``) was embedded once at build time, so ``encode`` looks those up. ``knowing``
+    adds vectors computed earlier in the same answer (the question's), so one answer embeds its question once,
+    however many searches and passage choices use it. Nothing is cached across requests: a repeated question
+    costs what a new one does, so benchmarks with a small question mix stay honest.
+    """
+
+    def __init__(self, embedder, units: dict[str, int] | None = None, unit_vectors: np.ndarray | None = None,
+                 known: dict[str, np.ndarray] | None = None) -> None:
+        self.embedder = embedder
+        self.name = getattr(embedder, "name", "")
+        self.units = units or {}
+        self.unit_vectors = unit_vectors
+        self.known = known or {}
+
+    @property
+    def dim(self) -> int:
+        return int(self.embedder.dim)
+
+    def knowing(self, vectors: dict[str, np.ndarray]) -> CachingEncoder:
+        return CachingEncoder(self.embedder, self.units, self.unit_vectors, {**self.known, **vectors})
+
+    def _lookup(self, text: str) -> np.ndarray | None:
+        row = self.units.get(text)
+        if row is not None and self.unit_vectors is not None:
+            return self.unit_vectors[row]
+        return self.known.get(text)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        found = [self._lookup(t) for t in texts]
+        missing = [i for i, v in enumerate(found) if v is None]
+        if missing:
+            fresh = self.embedder.encode([texts[i] for i in missing])
+            for j, i in enumerate(missing):
+                found[i] = fresh[j]
+        return np.vstack(found).astype(np.float32, copy=False)
+
+
 class Searcher:
     """One loaded, immutable index version: BM25 + FAISS + chunk metadata."""
 
-    def __init__(self, chunks: list[Chunk], bm25: BM25Index, faiss_index, embedder, version: str = "") -> None:
+    def __init__(self, chunks: list[Chunk], bm25: BM25Index, faiss_index, embedder, version: str = "",
+                 units: dict[str, int] | None = None, unit_vectors: np.ndarray | None = None) -> None:
         self.chunks = chunks
         self.bm25 = bm25
         self.faiss = faiss_index
         self.embedder = embedder
+        self.encoder = CachingEncoder(embedder, units, unit_vectors)
         self.version = version
         self.meta = MetaColumns(chunks)
         _single_thread_faiss()
@@ -273,7 +318,7 @@ class Searcher:
 
         if not self.chunks:
             return []
-        q = vector if vector is not None else self.embedder.encode([query])
+        q = vector if vector is not None else self.encoder.encode([query])
         params = None
         if mask is not None and not mask.all():
             allowed = np.flatnonzero(mask).astype(np.int64)
@@ -299,12 +344,14 @@ class Searcher:
         filters: Filters | dict | None = None,
         mode: str = "hybrid",
         depth: int = 50,
+        vector: np.ndarray | None = None,
     ) -> list[Hit]:
+        """``vector``: the query's embedding when the caller has it already."""
         f = Filters.from_any(filters)
         mask = None if f is None or f.empty() else self.meta.mask(f)
         pool = max(depth, k * 4)
         lex = self.lexical(query, pool, mask) if mode in ("hybrid", "bm25") else []
-        den = self.dense(query, pool, mask) if mode in ("hybrid", "dense") else []
+        den = self.dense(query, pool, mask, vector) if mode in ("hybrid", "dense") else []
         lex_score = dict(lex)
         den_score = dict(den)
         if mode == "bm25":

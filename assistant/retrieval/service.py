@@ -171,7 +171,10 @@ class KnowledgeService:
             skus.add(context_sku.strip().upper())
             if context_sku.upper() not in question.upper():
                 query = f"{question} {context_sku.strip().upper()}"
-        hits = loaded.searcher.search(query, k=8)
+        encoder = loaded.searcher.encoder
+        vector = encoder.encode([query])
+        encoder = encoder.knowing({query: vector[0]})
+        hits = loaded.searcher.search(query, k=8, vector=vector)
         if skus:
             hits.sort(key=lambda h: (not (set(h.metadata.get("products") or []) & skus), -h.score))
         top_cos, coverage = self._relevance(question, hits, loaded)
@@ -196,7 +199,7 @@ class KnowledgeService:
             about = [h for h in doc_hits if mentions(h.text, tuple(names))]
             if not about:
                 found = loaded.searcher.search(
-                    query, k=6, filters={"sku": [p.sku for p in recommended], "doc_type": _QUOTABLE}
+                    query, k=6, filters={"sku": [p.sku for p in recommended], "doc_type": _QUOTABLE}, vector=vector
                 )
                 about = sorted(found, key=lambda h: (not mentions(h.text, tuple(names)), h.language != lang))
             if about:
@@ -217,7 +220,7 @@ class KnowledgeService:
                 passage_hit,
             ),
             loaded.searcher.bm25.tokenizer,
-            self.embedder,
+            encoder,
             lambda sku: product_url(self._settings.public_url, sku),
             self.doc_url,
         )

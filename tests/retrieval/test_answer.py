@@ -1,6 +1,6 @@
 import re
 
-from assistant.retrieval.answer import _units
+from assistant.retrieval.passages import passage_units as _units
 
 
 def _types(answer):

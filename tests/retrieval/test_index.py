@@ -38,6 +38,8 @@ def test_build_writes_a_complete_version_and_pointer(service, settings):
         "bm25.npz",
         "bm25.json",
         "products.json",
+        "units.json",
+        "units.npy",
     ):
         assert (folder / name).is_file(), name
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -50,13 +52,26 @@ def test_unchanged_content_is_not_rebuilt_and_changed_docs_only_reembedded(setti
     emb = CountingEmbedder()
     svc = KnowledgeService(settings=settings, embedder=emb)
     first = svc.build()
-    assert first.built and emb.encoded == first.chunks
+    assert first.built and first.units > first.chunks // 2 and first.units_embedded == first.units
+    assert emb.encoded == first.chunks + first.units
     again = svc.build()
-    assert again.unchanged and emb.encoded == first.chunks
+    assert again.unchanged and emb.encoded == first.chunks + first.units
     path = knowledge_dir / "faq" / "lieferung.md"
     path.write_text(path.read_text().replace("14 Uhr", "15 Uhr"), encoding="utf-8")
     third = svc.build()
     assert third.built and third.embedded == 1 and third.reused == third.chunks - 1
+    assert third.units_embedded == 1  # the one changed sentence
+
+
+def test_answers_take_document_sentences_from_the_index(service):
+    """A knowledge answer embeds its question once and no document sentence at all."""
+    loaded = service._index()
+    counting = CountingEmbedder()
+    loaded.searcher.encoder.embedder = counting
+    loaded.searcher.embedder = counting
+    answer = service.answer("Bis wann wird am selben Tag versendet?", "de")
+    assert answer.answered and "14 Uhr" in answer.messages[0]["text"]
+    assert counting.encoded == 1
 
 
 def test_second_instance_picks_up_a_new_version_without_restart(service, settings, embedder, knowledge_dir):
