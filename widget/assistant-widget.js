@@ -26,6 +26,7 @@
       log: 'Gesprächsverlauf',
       greeting: 'Guten Tag! Ich helfe Ihnen bei Produktfragen, Datenblättern und Zeugnissen, Bestellungen, ' +
         'Nachbestellungen und Anfragen. Was kann ich für Sie tun?',
+      starters: 'Vorschläge',
       placeholder: 'Ihre Nachricht …',
       input: 'Nachricht an den Assistenten',
       hint: 'Enter sendet, Umschalt+Enter fügt eine neue Zeile ein.',
@@ -77,6 +78,7 @@
       log: 'Conversation',
       greeting: 'Hello! I can help with product questions, datasheets and certificates, orders, reorders ' +
         'and requests for quotes. What can I do for you?',
+      starters: 'Suggestions',
       placeholder: 'Your message …',
       input: 'Message to the assistant',
       hint: 'Enter sends, Shift+Enter adds a new line.',
@@ -341,6 +343,14 @@
     return str(text).replace(/\*\*(.+?)\*\*/g, '$1').replace(/\[([^\]\n]+)\]\(([^)\s]+)\)/g, '$1');
   }
 
+  /** Suggested first steps shown under the greeting: [{title, payload}], at most six; a payload is an intent
+   *  ("/reorder") or text to send. Anything else is dropped. */
+  function starterList(list) {
+    if (!Array.isArray(list)) return [];
+    return list.filter(function (b) { return b && str(b.title) && str(b.payload); }).slice(0, 6)
+      .map(function (b) { return { title: str(b.title).slice(0, 60), payload: str(b.payload).slice(0, 200) }; });
+  }
+
   // ---------- the widget ----------
 
   function Widget(options) {
@@ -354,6 +364,7 @@
     this.context = o.context && typeof o.context === 'object' && o.context.sku ? { sku: str(o.context.sku) } : null;
     this.timeoutMs = o.timeoutMs > 0 ? Number(o.timeoutMs) : 15000;
     this.maxUpload = o.maxUploadBytes > 0 ? Number(o.maxUploadBytes) : 2000000;
+    this.starters = starterList(o.starters);
     this.storeKey = 'assistant-widget:' + (this.apiBase || location.origin);
     var base = this.apiBase ? this.apiBase + '/' : location.href;
     try { this.linkBase = new URL(base, location.href).href; } catch (e) { this.linkBase = location.href; }
@@ -554,9 +565,11 @@
     this.log.textContent = '';
     this.errorEl = null;
     this.typingEl = null;
-    this.log.appendChild(h('div', { class: 'aw-msg aw-bot aw-greeting' }, [
+    var greeting = h('div', { class: 'aw-msg aw-bot aw-greeting' }, [
       h('span', { class: 'aw-sr', text: this.t.bot + ' ' }), this.t.greeting
-    ]));
+    ]);
+    if (this.starters.length) greeting.appendChild(this.renderStarters());
+    this.log.appendChild(greeting);
     if (!greetingOnly) this.state.items.forEach(function (item) { self.log.appendChild(self.renderItem(item)); });
     this.scrollDown();
   };
@@ -688,6 +701,24 @@
     var box = this.bubble(msg.text ? this.rich(msg.text) : null);
     box.appendChild(row);
     return box;
+  };
+
+  /** The greeting's buttons: offered again with every greeting, so unlike answer buttons they are never used up. */
+  Widget.prototype.renderStarters = function () {
+    var self = this;
+    var row = h('div', { class: 'aw-btnrow aw-starters', role: 'group', 'aria-label': this.t.starters });
+    this.starters.forEach(function (b) {
+      row.appendChild(h('button', {
+        type: 'button', class: 'aw-chip',
+        onclick: function () {
+          if (self.busy) return;
+          self.input.focus();
+          if (b.payload.charAt(0) === '/') self.send({ payload: b.payload, display: b.title });
+          else self.send({ text: b.payload, display: b.title });
+        }
+      }, b.title));
+    });
+    return row;
   };
 
   Widget.prototype.renderProducts = function (msg) {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import mimetypes
 from collections.abc import Iterable
 from functools import lru_cache
@@ -184,8 +185,37 @@ def _render(request: Request, template: str, lang: str, status_code: int = 200, 
     return response
 
 
-def _widget(lang: str, sku: str | None = None, token_url: str | None = None) -> dict[str, str]:
-    config = {"locale": lang, "api": ""}
+# The greeting's buttons: first steps by who is on the page, so every flow can be started without typing.
+# Each payload names a domain intent; the action behind it asks for whatever is missing.
+STARTERS: dict[str, list[tuple[str, str, str]]] = {
+    "anonymous": [("/start_finder", "Produkt finden", "Find a product"),
+                  ("/start_rfq", "Angebot anfragen", "Request a quote"),
+                  ("/help", "Was kannst du?", "What can you do?")],
+    "buyer": [("/reorder", "Nachbestellen", "Reorder"),
+              ("/order_status", "Meine offenen Aufträge", "My open orders"),
+              ("/quick_order", "Schnellbestellung", "Quick order")],
+    "approver": [("/list_approvals", "Offene Freigaben", "Pending approvals")],
+    "technician": [("/order_status", "Meine offenen Aufträge", "My open orders"),
+                   ("/request_document", "Zeugnis oder Datenblatt", "Certificate or datasheet")],
+}
+
+
+def starters(lang: str, roles: Iterable[str] | None) -> list[dict[str, str]]:
+    """The starter buttons for anonymous visitors (``roles`` None) or a signed-in user with these roles."""
+    groups = ["anonymous"] if roles is None else [r for r in ("buyer", "approver", "technician") if r in roles]
+    out: list[dict[str, str]] = []
+    for group in groups:
+        for payload, de, en in STARTERS[group]:
+            if all(b["payload"] != payload for b in out):
+                out.append({"title": en if lang == "en" else de, "payload": payload})
+    if roles is not None:
+        out.append({"title": "What can you do?" if lang == "en" else "Was kannst du?", "payload": "/help"})
+    return out
+
+
+def _widget(lang: str, sku: str | None = None, token_url: str | None = None,
+            roles: Iterable[str] | None = None) -> dict[str, str]:
+    config = {"locale": lang, "api": "", "starters": json.dumps(starters(lang, roles), ensure_ascii=False)}
     if sku:
         config["sku"] = sku
     if token_url:
@@ -324,7 +354,8 @@ def portal(request: Request, settings: AppSettings) -> HTMLResponse:
                        text=TEXTS[lang]["portal_off"])
     user = _portal_user(request, settings)
     accounts = {a.id: a for a in ACCOUNTS}
-    widget = _widget(lang, token_url="/portal/token") if user else _widget(lang)  # noqa: S106 (a URL)
+    widget = (_widget(lang, token_url="/portal/token", roles=user.roles)  # noqa: S106 (a URL)
+              if user else _widget(lang))
     return _render(request, "pages/portal.html", lang, widget=widget, user=user, users=USERS,
                    accounts=accounts, role_names=_role_names)
 

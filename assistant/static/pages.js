@@ -26,6 +26,7 @@
 
   var options = { apiBase: cfg.assistantApi || '', locale: cfg.assistantLocale, getToken: getToken };
   if (cfg.assistantSku) options.context = { sku: cfg.assistantSku };
+  try { options.starters = JSON.parse(cfg.assistantStarters || '[]'); } catch (e) { options.starters = []; }
   AssistantWidget.init(options);
 
   var logout = document.getElementById('portal-logout');

@@ -77,6 +77,7 @@ document.addEventListener('securitypolicyviolation', function (e) {
   if (q.get('title')) options.title = q.get('title');
   if (q.get('sku')) options.context = { sku: q.get('sku') };
   if (q.get('timeout')) options.timeoutMs = Number(q.get('timeout'));
+  if (q.get('starters')) options.starters = JSON.parse(q.get('starters'));
   window.__widgetReady = AssistantWidget.init(options);
 })();
 """

@@ -6,6 +6,8 @@ knowledge service); the chat API is the fake from fake_server.py.
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -181,6 +183,8 @@ def test_portal_login_mints_the_demo_users_token(client: TestClient) -> None:
     r = client.get("/portal")
     assert "Sabine Hansen" in r.text and "Nordsee Lebensmitteltechnik AG" in r.text
     assert 'data-assistant-token-url="/portal/token"' in r.text
+    assert "/reorder" in r.text and "/order_status" in r.text  # a buyer's starter buttons
+    assert "/list_approvals" not in r.text  # Sabine is no approver
     assert r.headers["cache-control"] == "no-store"
     assert_no_inline_code(r.text)
 
@@ -307,3 +311,26 @@ def test_pages_on_a_phone(browser: Any, site: FakeChatServer, shot: Any) -> None
         shot(page, "phone-list")
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize(
+    ("roles", "present", "absent"),
+    [
+        (None, {"/start_finder", "/start_rfq", "/help"}, {"/reorder", "/list_approvals"}),
+        (("buyer",), {"/reorder", "/order_status", "/quick_order", "/help"}, {"/list_approvals", "/start_rfq"}),
+        (("buyer", "approver"), {"/reorder", "/list_approvals"}, set()),
+        (("technician",), {"/order_status", "/request_document"}, {"/reorder", "/quick_order", "/list_approvals"}),
+    ],
+)
+def test_starter_buttons_follow_the_role(roles: tuple[str, ...] | None, present: set[str], absent: set[str]) -> None:
+    """Every flow a person may use can be started by a click; nobody is offered what their role cannot do."""
+    for lang in ("de", "en"):
+        payloads = [b["payload"] for b in pages.starters(lang, roles)]
+        assert present <= set(payloads) and not absent & set(payloads)
+        assert len(payloads) == len(set(payloads)) <= 6
+
+
+def test_home_page_passes_the_starters_as_escaped_json(client: TestClient) -> None:
+    r = client.get("/?lang=en")
+    raw = re.search(r'data-assistant-starters="([^"]*)"', r.text).group(1)
+    assert json.loads(html.unescape(raw))[0] == {"title": "Find a product", "payload": "/start_finder"}

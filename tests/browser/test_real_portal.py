@@ -1,9 +1,9 @@
 """The widget on the real demo portal, talking to the real app and Rasa: a signed-in buyer reorders with buttons,
 opens an invoice PDF, and a change of user starts a fresh, empty conversation.
 
-The reorder starts with one typed request ("Ich möchte nachbestellen"): neither the widget's greeting nor the
-assistant's answer to a greeting offers a button for it, so there is no button-only path from an empty chat.
-Everything after that first message is clicked.
+The reorder is clicked from the first step: the portal's greeting offers the buyer's starter buttons
+("Nachbestellen", "Meine offenen Aufträge", ...), the reorder asks which order with buttons, then shows the quote
+with the confirm button. Nothing is typed until the invoice request.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 TEXTS = {
     "de": {"login": "Anmelden", "logout": "Abmelden", "signed_in": "Angemeldet als",
-           "reorder": "Ich möchte nachbestellen", "which": "Welche Bestellung", "quote": "Nachbestellung von Auftrag",
+           "reorder": "Nachbestellen", "which": "Welche Bestellung", "quote": "Nachbestellung von Auftrag",
            "placed": "Ihre Bestellung ist aufgegeben", "confirm": ("Bestellen", "Mit Nachfolgeartikel bestellen"),
            "invoice": "Rechnung zu Auftrag {n}", "kind": "Rechnung", "hello": "Hallo", "greet": "Guten Tag, Sabine"},
-    "en": {"login": "Sign in", "logout": "Sign out", "signed_in": "Signed in as", "reorder": "I'd like to reorder",
+    "en": {"login": "Sign in", "logout": "Sign out", "signed_in": "Signed in as", "reorder": "Reorder",
            "which": "Which order", "quote": "Reorder of order", "placed": "Your order has been placed",
            "confirm": ("Place order", "Order with successor"),
            "invoice": "invoice for order {n}", "kind": "Invoice", "hello": "Hello", "greet": "Hello, Sabine"},
@@ -44,7 +44,9 @@ def test_reorder_with_buttons_invoice_pdf_and_user_switch(stack: Any, page: Any,
     shot(page, "signed-in")
     open_widget(page)
 
-    asked = say(page, tx["reorder"])  # the only typed message of the reorder
+    greeting = page.locator(".aw-greeting")
+    asked = click_chip(page, greeting, tx["reorder"])  # a starter button: the reorder needs no typing at all
+    assert page.locator(".aw-user").last.inner_text().endswith(tx["reorder"])
     assert tx["which"] in asked.inner_text()
     chip = asked.locator(".aw-chip").first
     number = re.match(r"\s*(\d+)", chip.inner_text()).group(1)

@@ -196,6 +196,32 @@ def test_button_sends_payload_and_shows_title(page: Any, chat_site: FakeChatServ
     watch.assert_clean()
 
 
+def test_greeting_starters_send_their_payload_and_stay_usable(page: Any, chat_site: FakeChatServer, watch: Any,
+                                                              shot: Any) -> None:
+    from urllib.parse import quote
+
+    starters = [{"title": "Nachbestellen", "payload": "/reorder"}, {"title": "Lieferzeit?", "payload": "Lieferzeit?"},
+                {"title": "", "payload": "/dropped"}, {"title": "no payload"}, "junk",
+                *({"title": f"S{i}", "payload": f"/s{i}"} for i in range(8))]
+    load(page, chat_site, starters=quote(json.dumps(starters)))
+    open_widget(page)
+    chips = page.locator(".aw-greeting .aw-chip")
+    assert chips.count() == 6  # malformed ones dropped, at most six
+    assert chips.all_inner_texts()[:2] == ["Nachbestellen", "Lieferzeit?"]
+    shot(page, "starters")
+    chips.first.click()
+    replies(page).first.wait_for()
+    assert chat_site.chats[-1]["body"]["payload"] == "/reorder" and chat_site.chats[-1]["body"]["message"] is None
+    assert page.locator(".aw-user").last.inner_text().endswith("Nachbestellen")
+    chips.nth(1).click()  # offered with every greeting, so never used up
+    replies(page).nth(1).wait_for()
+    assert chat_site.chats[-1]["body"]["message"] == "Lieferzeit?" and chat_site.chats[-1]["body"]["payload"] is None
+    page.reload()
+    page.evaluate("() => window.__widgetReady")
+    assert page.locator(".aw-greeting .aw-chip").count() == 6 and replies(page).count() == 2
+    watch.assert_clean()
+
+
 def test_keyboard_only_flow(page: Any, chat_site: FakeChatServer, watch: Any, shot: Any) -> None:
     load(page, chat_site)
     page.locator("#shop-button").focus()
