@@ -14,7 +14,7 @@ from assistant import observability
 from assistant.commerce.outbox import start_dispatcher, stop_dispatcher
 from assistant.gateway import admin, chat, documents, health, kb, pages, privacy, upload, webhook
 from assistant.gateway import metrics as metrics_router
-from assistant.gateway.errors import install_error_handlers
+from assistant.gateway.errors import drop_validation_422, install_error_handlers
 from assistant.gateway.middleware import BodyLimit, SecurityHeaders
 from assistant.gateway.rasa_client import get_rasa_client
 from assistant.settings import PROJECT_ROOT, Settings, get_settings
@@ -37,6 +37,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await get_rasa_client().aclose()
 
 
+def _document_errors_only_as_answered(app: FastAPI) -> None:
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = drop_validation_422(
+                get_openapi(title=app.title, version=app.version, routes=app.routes)
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     observability.configure_logging("app")
@@ -49,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
     )
     install_error_handlers(app)
+    _document_errors_only_as_answered(app)
     for module in (chat, upload, kb, documents, health, webhook, pages, admin, privacy, metrics_router):
         app.include_router(module.router)
     app.mount("/widget", StaticFiles(directory=PROJECT_ROOT / "widget"), name="widget")

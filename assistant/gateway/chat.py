@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from assistant import observability
 from assistant.gateway.deps import AppSettings, Identity
 from assistant.gateway.dialogue import UnknownPayload, neutralise_text, render_messages, validate_payload
-from assistant.gateway.errors import ApiError, request_language
+from assistant.gateway.errors import ApiError, error_responses, request_language
 from assistant.gateway.rasa_client import EngineUnavailable, get_rasa_client
 from assistant.gateway.ratelimit import RateLimiter
 from assistant.identity import (
@@ -77,7 +77,8 @@ def _client_key(request: Request, identity_key: str) -> str:
     return f"ip:{request.client.host if request.client else 'unknown'}"
 
 
-@router.post("/chat", response_model=ChatReply, response_model_exclude_none=True)
+@router.post("/chat", response_model=ChatReply, response_model_exclude_none=True,
+             responses=error_responses(400, 401, 403, 413, 429, 503))
 async def chat(body: ChatRequest, request: Request, identity: Identity, settings: AppSettings) -> ChatReply:
     page_locale = body.locale or (None if identity.is_anonymous else identity.locale)
     language = request_language(request, page_locale)

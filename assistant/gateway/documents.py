@@ -17,6 +17,7 @@ from assistant.commerce.links import LinkExpired, LinkInvalid
 from assistant.commerce.prices import PriceService, price_list_subject
 from assistant.commerce.repository import get_repository
 from assistant.errors import BackendUnavailable, InvalidInput, NotFound
+from assistant.gateway.errors import error_responses
 from assistant.identity import BuyerIdentity
 
 router = APIRouter()
@@ -36,7 +37,9 @@ def _error(status: int, code: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": _MESSAGES[code]}}, status_code=status)
 
 
-@router.get("/api/documents/{token}", response_model=None)
+@router.get("/api/documents/{token}", response_model=None,
+            responses={200: {"content": {"application/pdf": {}}, "description": "The document as a PDF"},
+                       **error_responses(403, 404, 410, 503)})
 def download_document(token: str, documents: Documents) -> FileResponse | JSONResponse:
     try:
         claims = documents.signer.verify(token)
@@ -57,7 +60,9 @@ def download_document(token: str, documents: Documents) -> FileResponse | JSONRe
     )
 
 
-@router.get("/api/pricelists/{token}", response_model=None)
+@router.get("/api/pricelists/{token}", response_model=None,
+            responses={200: {"content": {"text/csv": {}}, "description": "The price list as CSV"},
+                       **error_responses(400, 403, 404, 410, 503)})
 def download_price_list(token: str, documents: Documents, lang: str = "de") -> Response:
     """The customer's prices as CSV, computed at download time for the account named in the signed link."""
     try:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
@@ -75,6 +77,52 @@ def request_language(request: Request, preferred: str | None = None) -> str:
 def error_message(code: str, language: str, **params: str) -> str:
     texts = _MESSAGES.get(code, _MESSAGES["bad_request"])
     return texts.get(language, texts["de"]).format(**params)
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error of the API: a stable code for programs and a message in the user's language for people."""
+
+    error: ErrorDetail
+
+
+_STATUS_TEXT = {
+    400: "Invalid request: empty or too long message, unknown field or button, malformed conversation id",
+    401: "Missing, invalid or expired login token",
+    403: "The conversation belongs to another login, or the link is not valid",
+    404: "Not found",
+    410: "The signed link has expired; ask for the document again in the chat",
+    413: "The request body is too large",
+    429: "Too many requests from this person or address; retry after Retry-After seconds",
+    503: "The dialogue engine or a backend is unavailable; nothing was lost, retry after Retry-After seconds",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error statuses a route can answer with, all in the one error contract."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        entry: dict[str, Any] = {"model": ErrorBody, "description": _STATUS_TEXT[status]}
+        if status in (429, 503):
+            entry["headers"] = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
+        out[status] = entry
+    return out
+
+
+def drop_validation_422(schema: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI documents a 422 for every route with parameters; this API answers invalid input with 400."""
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            if isinstance(operation, dict):
+                operation.get("responses", {}).pop("422", None)
+    components = schema.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
+    return schema
 
 
 class ApiError(Exception):

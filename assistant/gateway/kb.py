@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from assistant import i18n
 from assistant.analytics import get_analytics
 from assistant.gateway.deps import AppSettings, Identity
-from assistant.gateway.errors import ApiError, request_language
+from assistant.gateway.errors import ApiError, error_responses, request_language
 from assistant.gateway.ratelimit import RateLimiter
 from assistant.identity import ConversationForbidden, MalformedConversationId, get_binder
 from assistant.retrieval.models import KnowledgeError
@@ -195,7 +195,7 @@ def _feedback_limiter(per_minute: int) -> RateLimiter:
     return RateLimiter(per_minute)
 
 
-@router.post("/api/feedback", status_code=204, tags=["chat"])
+@router.post("/api/feedback", status_code=204, tags=["chat"], responses=error_responses(400, 401, 403, 413, 429, 503))
 async def feedback(body: FeedbackRequest, request: Request, identity: Identity, settings: AppSettings) -> Response:
     language = request_language(request, None if identity.is_anonymous else identity.locale)
     client = request.client.host if request.client else "unknown"

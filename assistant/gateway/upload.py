@@ -19,7 +19,7 @@ from assistant import i18n
 from assistant.commerce.bom import BomError, get_upload_store, parse_bom
 from assistant.gateway.chat import ChatReply, bind_conversation, enforce_rate_limit, run_turn
 from assistant.gateway.deps import AppSettings, Identity
-from assistant.gateway.errors import request_language
+from assistant.gateway.errors import error_responses, request_language
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,8 @@ def _refusal(reason: str, language: str, settings: Settings) -> JSONResponse:
     return JSONResponse({"error": {"code": f"upload_{reason}", "message": message}}, status_code=status)
 
 
-@router.post("/upload", response_model=ChatReply, response_model_exclude_none=True)
+@router.post("/upload", response_model=ChatReply, response_model_exclude_none=True,
+             responses=error_responses(400, 401, 403, 413, 429, 503))
 async def upload(
     request: Request,
     identity: Identity,

@@ -163,3 +163,14 @@ def test_an_empty_answer_from_rasa_is_a_503_not_a_reply(client, rasa) -> None:
     r = client.post("/api/chat", json={"message": "where is my order?"})
     assert r.status_code == 503 and error_code(r) == "engine_down"
     assert r.headers["Retry-After"] == "5"
+
+
+def test_openapi_documents_the_error_contract_and_no_422(client) -> None:
+    schema = client.get("/api/openapi.json").json()
+    chat = schema["paths"]["/api/chat"]["post"]["responses"]
+    assert {"200", "400", "401", "403", "413", "429", "503"} <= set(chat)
+    assert chat["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+    assert "Retry-After" in chat["429"]["headers"]
+    statuses = {s for path in schema["paths"].values() for op in path.values() for s in op.get("responses", {})}
+    assert "422" not in statuses  # invalid input is answered with 400
+    assert "HTTPValidationError" not in schema["components"]["schemas"]

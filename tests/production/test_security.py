@@ -50,13 +50,14 @@ def echo(monkeypatch, tmp_path) -> Any:
 
 # ------------------------------------------------------------------ OpenAPI fuzzing (schemathesis)
 @pytest.mark.parametrize(("path", "method"), [("/api/chat", "POST"), ("/api/feedback", "POST"),
-                                             ("/api/documents/{token}", "GET")])
+                                             ("/api/documents/{token}", "GET"), ("/api/pricelists/{token}", "GET"),
+                                             ("/api/upload", "POST")])
 def test_api_never_answers_5xx_and_matches_its_schema(echo, monkeypatch, path: str, method: str) -> None:
     """Schemathesis generates requests from the OpenAPI schema (valid and invalid); every answer must be a non-5xx
-    that matches the schema where the schema documents the status."""
+    whose status the schema documents and whose body matches the schema."""
     from hypothesis import given
     from schemathesis.checks import not_a_server_error
-    from schemathesis.specs.openapi.checks import response_schema_conformance
+    from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
     monkeypatch.setenv("ASSISTANT_RATE_LIMIT_PER_MINUTE", "1000000")
     get_settings.cache_clear()
@@ -67,7 +68,8 @@ def test_api_never_answers_5xx_and_matches_its_schema(echo, monkeypatch, path: s
     @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
               database=None)
     def run(case: Any) -> None:
-        response = case.call_and_validate(checks=[not_a_server_error, response_schema_conformance])
+        response = case.call_and_validate(
+            checks=[not_a_server_error, response_schema_conformance, status_code_conformance])
         seen.append(response.status_code)
 
     run()
