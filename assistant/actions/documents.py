@@ -46,6 +46,7 @@ class Knowledge(Protocol):
 
     def product(self, sku: str) -> Any: ...
     def doc_url(self, doc_id: str) -> str | None: ...
+    def cad_url(self, sku: str) -> str | None: ...
 
 
 def wanted_kinds(text: str) -> list[str]:
@@ -172,17 +173,27 @@ class ActionRequestDocument(AssistantAction):
         if not skus:
             reply.key("orders_docs_datasheet_ask")
             return []
-        items = []
+        items, without_cad = [], []
         for sku in skus[:5]:
             product = self.knowledge.product(sku)
-            url = self.knowledge.doc_url(product.datasheet_id) if product and product.datasheet_id else None
+            if product is None:
+                continue
+            if "cad" in kinds:
+                cad = self.knowledge.cad_url(product.sku)
+                if cad:
+                    items.append({"title": reply.t("orders_docs_title_cad", sku=product.sku, name=product.name(lang)),
+                                  "kind": "cad", "url": cad})
+                else:
+                    without_cad.append(product.sku)
+            url = self.knowledge.doc_url(product.datasheet_id) if product.datasheet_id else None
             if url:
                 items.append({"title": reply.t("orders_docs_title_datasheet", sku=product.sku,
                                                name=product.name(lang)), "kind": "datasheet", "url": url})
         if items:
-            reply.items("documents", items, text=reply.t("orders_docs_datasheet"))
+            with_cad = any(item["kind"] == "cad" for item in items)
+            reply.items("documents", items, text=reply.t("orders_docs_cad" if with_cad else "orders_docs_datasheet"))
         else:
             reply.key("orders_docs_datasheet_none")
-        if "cad" in kinds:
-            reply.key("orders_docs_cad")
+        if without_cad:
+            reply.key("orders_docs_cad_none", skus=", ".join(without_cad))
         return []

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from assistant import observability
 from assistant.commerce.outbox import start_dispatcher, stop_dispatcher
-from assistant.gateway import admin, chat, documents, health, kb, pages, privacy, upload, webhook
+from assistant.gateway import admin, cad, chat, documents, health, kb, pages, privacy, upload, webhook
 from assistant.gateway import metrics as metrics_router
 from assistant.gateway.errors import drop_validation_422, install_error_handlers
 from assistant.gateway.middleware import BodyLimit, SecurityHeaders
@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     _document_errors_only_as_answered(app)
-    for module in (chat, upload, kb, documents, health, webhook, pages, admin, privacy, metrics_router):
+    for module in (chat, upload, kb, documents, cad, health, webhook, pages, admin, privacy, metrics_router):
         app.include_router(module.router)
     app.mount("/widget", StaticFiles(directory=PROJECT_ROOT / "widget"), name="widget")
 

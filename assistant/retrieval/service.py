@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.retrieval.answer import MIN_TERM_COVERAGE, AnswerInputs, compose, dense_threshold, mentions
+from assistant.retrieval.cad import envelope
 from assistant.retrieval.constraints import Constraints, match_products, parse_constraints
 from assistant.retrieval.embedders import Embedder, make_embedder
 from assistant.retrieval.index import IndexStore, LoadedIndex
@@ -31,7 +32,7 @@ from assistant.retrieval.models import (
     Product,
 )
 from assistant.retrieval.search import Filters
-from assistant.retrieval.urls import kb_url, product_url
+from assistant.retrieval.urls import cad_url, kb_url, product_url
 from assistant.settings import Settings, get_settings
 
 _QUOTABLE = ("datasheet", "use_case", "faq", "guide")
@@ -130,6 +131,13 @@ class KnowledgeService:
         if info is None:
             return None
         return kb_url(self._settings.public_url, doc_id, info.get("kind", "markdown"))
+
+    def cad_url(self, sku: str) -> str | None:
+        """Download link of the article's CAD envelope, or None when its catalogue row defines no shape."""
+        product = self.product(sku)
+        if product is None or envelope(product) is None:
+            return None
+        return cad_url(self._settings.public_url, product.sku)
 
     def status(self) -> dict[str, Any]:
         loaded = self._index()

@@ -18,3 +18,7 @@ def kb_url(public_url: str, doc_id: str, kind: str, page: int | None = None) -> 
 
 def product_url(public_url: str, sku: str) -> str:
     return kb_url(public_url, f"product:{sku}", "product")
+
+
+def cad_url(public_url: str, sku: str) -> str:
+    return f"{public_url.rstrip('/')}/api/cad/{quote(sku, safe='')}.step"

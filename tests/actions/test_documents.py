@@ -26,6 +26,18 @@ class FakeKnowledge:
     def doc_url(self, doc_id: str) -> str | None:
         return f"http://testserver/kb/{doc_id}"
 
+    def cad_url(self, sku: str) -> str | None:
+        return f"http://testserver/api/cad/{sku}.step" if sku == "3S-1208" else None
+
+
+class TwoArticles(FakeKnowledge):
+    """3S-1208 has a CAD model, the hose HS-5010-08 has none."""
+
+    def product(self, sku: str) -> FakeProduct | None:
+        if sku == "HS-5010-08":
+            return FakeProduct(sku, "ds-hs-501-pu-tube")
+        return super().product(sku)
+
 
 def action() -> ActionRequestDocument:
     s = services()
@@ -47,10 +59,44 @@ async def test_datasheet_is_public_de_and_en() -> None:
     dispatcher, _ = await run(action(), t)
     assert items(dispatcher) == [{"title": "Datenblatt 3S-1208 – Steckverschraubung", "kind": "datasheet",
                                   "url": "http://testserver/kb/ds-3s-push-in"}]
-    t = tracker("CAD model of 3S-1208", "request_document", language="en")
-    dispatcher, _ = await run(action(), t)
-    assert items(dispatcher)[0]["title"].startswith("Datasheet 3S-1208")
-    assert "CAD models" in texts(dispatcher)[-1]
+
+
+CAD_3S_1208 = {"title": "CAD-Modell 3S-1208 (STEP) – Steckverschraubung", "kind": "cad",
+               "url": "http://testserver/api/cad/3S-1208.step"}
+
+
+async def test_cad_request_sends_the_step_download_next_to_the_datasheet_de() -> None:
+    for text in ("CAD für 3S-1208", "STEP-Datei 3S-1208"):
+        dispatcher, events = await run(action(), tracker(text, "request_document"))
+        assert items(dispatcher) == [CAD_3S_1208, {"title": "Datenblatt 3S-1208 – Steckverschraubung",
+                                                   "kind": "datasheet", "url": "http://testserver/kb/ds-3s-push-in"}]
+        assert dispatcher.messages[0]["custom"]["type"] == "documents"
+        assert "CAD-Modell (STEP" in texts(dispatcher)[0] and "auf Anfrage" not in " ".join(texts(dispatcher))
+        assert events == []
+
+
+async def test_cad_request_in_english_and_on_the_product_page() -> None:
+    dispatcher, _ = await run(action(), tracker("3D model of 3S-1208", "request_document", language="en"))
+    assert [i["kind"] for i in items(dispatcher)] == ["cad", "datasheet"]
+    assert items(dispatcher)[0]["title"] == "CAD model 3S-1208 (STEP) – Push-in fitting"
+    assert texts(dispatcher)[0].startswith("The CAD model (STEP")
+    dispatcher, _ = await run(action(), tracker("CAD bitte", "request_document", page={"sku": "3s-1208"}))
+    assert items(dispatcher)[0] == CAD_3S_1208
+
+
+async def test_article_without_a_cad_model_gets_its_datasheet_and_an_honest_on_request_de_and_en() -> None:
+    s = services()
+    act = ActionRequestDocument(s.documents, s.orders, TwoArticles())
+    dispatcher, _ = await run(act, tracker("CAD für HS-5010-08", "request_document"))
+    assert [i["kind"] for i in items(dispatcher)] == ["datasheet"]
+    assert texts(dispatcher)[0] == "Das öffentliche Datenblatt:"
+    assert texts(dispatcher)[-1].startswith("Für HS-5010-08 habe ich kein CAD-Modell") and "auf Anfrage" in texts(
+        dispatcher)[-1]
+    dispatcher, _ = await run(act, tracker("STEP files for 3S-1208 and HS-5010-08", "request_document",
+                                           language="en"))
+    assert [i["kind"] for i in items(dispatcher)] == ["cad", "datasheet", "datasheet"]
+    assert texts(dispatcher)[-1] == ("I have no CAD model to download for HS-5010-08; we send it on request, "
+                                     "and the dimensions are in the datasheet. Just ask our sales team.")
 
 
 async def test_certificate_for_delivery_is_a_signed_link_that_verifies() -> None:
