@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from assistant.gateway.app import create_app
 from assistant.gateway.kb import get_knowledge
-from assistant.retrieval.models import Product
+from assistant.retrieval.models import IndexNotBuilt, Product
 from tests.retrieval.test_cad import catalogue
 
 
@@ -80,3 +80,12 @@ def test_hostile_article_numbers_are_refused_without_a_lookup(
 def test_path_traversal_never_reaches_a_file(client: TestClient) -> None:
     r = client.get("/api/cad/../../etc/passwd.step")
     assert r.status_code == 404 and b"root:" not in r.content
+
+
+def test_an_unloadable_catalogue_is_a_503_not_a_500(client: TestClient, knowledge: CatalogueOnly) -> None:
+    def broken(sku: str) -> Product | None:
+        raise IndexNotBuilt("no index")
+
+    knowledge.product = broken  # type: ignore[method-assign]
+    r = client.get("/api/cad/3S-1208.step")
+    assert r.status_code == 503 and r.json()["error"]["code"] == "engine_down"
