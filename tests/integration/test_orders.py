@@ -159,6 +159,32 @@ def test_documents_signed_link_downloads_a_pdf_and_a_tampered_link_is_refused(st
     assert any(m["type"] == "documents" and m["items"][0]["kind"] == "datasheet" for m in sheet)
 
 
+@pytest.mark.parametrize("message,locale,context", [
+    ("CAD für 3S-1208", "de", None),
+    ("STEP file for 3S-1208", "en", None),
+    ("CAD bitte", "de", {"sku": "3S-1208"}),
+])
+def test_cad_request_through_rasa_sends_a_step_link_that_downloads(stack, message, locale, context) -> None:
+    chat = Chat(stack, locale=locale)
+    response = chat.post(message=message, **({"context": context} if context else {}))
+    assert response.status_code == 200, response.text
+    docs = [m for m in response.json()["messages"] if m["type"] == "documents"]
+    assert docs, response.json()["messages"]
+    kinds = [i["kind"] for i in docs[0]["items"]]
+    assert kinds == ["cad", "datasheet"]
+    url = docs[0]["items"][0]["url"]
+    assert url.endswith("/api/cad/3S-1208.step")
+    r = httpx.get(f"{stack.app_url}/api/cad/3S-1208.step", timeout=10)
+    assert r.status_code == 200 and r.headers["content-type"] == "model/step"
+    assert r.headers["content-disposition"] == 'attachment; filename="3S-1208.step"'
+    assert r.content.startswith(b"ISO-10303-21;") and b"MANIFOLD_SOLID_BREP" in r.content
+
+
+def test_cad_for_an_article_without_a_model_says_on_request_through_rasa(stack) -> None:
+    text = text_of(Chat(stack, locale="en").say("STEP file for HS-5010-08"))
+    assert "no CAD model to download for HS-5010-08" in text and "on request" in text
+
+
 @pytest.mark.parametrize("first,second,locale", [
     ("Wo ist Auftrag 4711?", "Wo ist Auftrag 4799999?", "de"),
     ("Rechnung zu Auftrag 4711", "Rechnung zu Auftrag 4799999", "de"),
