@@ -28,7 +28,9 @@ from assistant.commerce.demo_people import ACCOUNTS, USERS, DemoUser
 from assistant.gateway.deps import AppSettings
 from assistant.gateway.errors import request_language
 from assistant.identity import mint_token
+from assistant.retrieval.cad import envelope
 from assistant.retrieval.models import KnowledgeError, Product
+from assistant.retrieval.urls import cad_url
 from assistant.settings import Settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -90,6 +92,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "moq": "Mindestmenge", "per": "je", "successor": "Dieser Artikel läuft aus. Nachfolger: ",
         "facts": "Technische Daten", "price_note": "Listenpreis netto zzgl. MwSt.; Ihr Kundenpreis im Portal.",
         "ask_product": "Fragen zu diesem Artikel? Der Assistent kennt ihn bereits.",
+        "cad_download": "CAD-Modell (STEP) herunterladen",
         "back": "Zurück zur Übersicht", "not_found": "Seite nicht gefunden",
         "not_found_text": "Diesen Artikel oder diese Seite gibt es nicht.",
         "unavailable": "Der Katalog ist gerade nicht verfügbar. Bitte versuchen Sie es gleich noch einmal.",
@@ -121,6 +124,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "moq": "Minimum order", "per": "per", "successor": "This article is being discontinued. Successor: ",
         "facts": "Technical data", "price_note": "Net list price plus VAT; your customer price in the portal.",
         "ask_product": "Questions about this article? The assistant already knows which one.",
+        "cad_download": "Download CAD model (STEP)",
         "back": "Back to the list", "not_found": "Page not found",
         "not_found_text": "This article or page does not exist.",
         "unavailable": "The catalogue is unavailable right now. Please try again in a moment.",
@@ -322,7 +326,8 @@ def product_detail(request: Request, sku: str, shop: Shop) -> HTMLResponse:
                        title=TEXTS[lang]["not_found"], text=TEXTS[lang]["not_found_text"])
     return _render(request, "pages/product.html", lang, widget=_widget(lang, sku=product.sku), product=product,
                    facts=product_facts(product, lang), price=price_text(product, lang),
-                   stock=stock_text(product, lang), product_url=lambda s: f"/shop/p/{quote(s, safe='')}")
+                   stock=stock_text(product, lang), product_url=lambda s: f"/shop/p/{quote(s, safe='')}",
+                   cad_url=cad_url("", product.sku) if envelope(product) else None)
 
 
 # ------------------------------------------------------------------ demo portal

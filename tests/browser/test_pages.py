@@ -142,6 +142,14 @@ def test_product_detail_passes_the_article_to_the_widget(client: TestClient, lan
     assert_no_inline_code(r.text)
 
 
+@pytest.mark.parametrize("lang,label", [("de", "CAD-Modell (STEP) herunterladen"), ("en", "Download CAD model (STEP)")])
+def test_product_page_links_the_cad_download_only_where_a_model_exists(client: TestClient, lang: str,
+                                                                      label: str) -> None:
+    r = client.get(f"/shop/p/3S-1208?lang={lang}")
+    assert f'<a href="/api/cad/3S-1208.step" download>{label}</a>' in r.text
+    assert "/api/cad/" not in client.get(f"/shop/p/HK-1001?lang={lang}").text
+
+
 def test_discontinued_product_links_its_successor(client: TestClient) -> None:
     r = client.get("/shop/p/HK-1000")
     assert 'href="/shop/p/HK-1001?lang=de"' in r.text
