@@ -2,6 +2,8 @@
 
 Seeds ``--orders`` demo orders (default 200k) into a SQLite file under var/bench/ and, if reachable, a
 private PostgreSQL schema, then times each call (p50/p95 in ms) and writes JSON to var/bench/.
+Per call it also reports the SQL statements sent and the time spent in the driver executing them
+(``db_p50_ms``: round trip plus server work), so that wall time minus DB time is the Python side.
 The budget is 10 ms per turn's query at 200k orders.
 """
 
@@ -20,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from assistant.commerce.db import Database, make_engine
+from assistant.commerce.db import Database, StatementLog, make_engine, statement_log
 from assistant.commerce.documents import DocumentService
 from assistant.commerce.orders import OrderService
 from assistant.commerce.prices import PriceService
@@ -49,18 +51,23 @@ class _Ref:
         self.description = ""
 
 
-def _time(call: Callable[[], object], repeat: int) -> dict[str, float]:
+def _time(call: Callable[[], object], repeat: int, log: StatementLog) -> dict[str, float]:
     call()  # warm caches and statement compilation
-    samples = []
+    samples, db_ms, statements = [], [], []
     for _ in range(repeat):
+        count, seconds = log.count, log.seconds
         start = time.perf_counter()
         call()
         samples.append((time.perf_counter() - start) * 1000)
+        db_ms.append((log.seconds - seconds) * 1000)
+        statements.append(log.count - count)
     samples.sort()
     return {
         "p50_ms": round(statistics.median(samples), 2),
         "p95_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.95))], 2),
         "max_ms": round(samples[-1], 2),
+        "statements": max(statements),
+        "db_p50_ms": round(statistics.median(db_ms), 2),
     }
 
 
@@ -88,7 +95,8 @@ def run_backend(db: Database, settings: Settings, today: date, repeat: int) -> d
         "price_list_seals": lambda: prices.price_list(ANNA, family="seal"),
         "reorder_draft_from_order": lambda: drafts.from_order(ANNA, "4711"),
     }
-    return {name: _time(call, repeat) for name, call in calls.items()}
+    with statement_log(db.engine) as log:
+        return {name: _time(call, repeat, log) for name, call in calls.items()}
 
 
 def _swallow(call: Callable[[], object]) -> None:
@@ -99,12 +107,16 @@ def _swallow(call: Callable[[], object]) -> None:
 
 
 def _print(results: dict[str, dict[str, dict[str, float]]]) -> None:
+    if not results:
+        return
     backends = list(results)
-    print(f"{'call':<30}" + "".join(f"{b + ' p50':>16}{b + ' p95':>16}" for b in backends))
+    columns = ("p50", "p95", "db p50", "stmts")
+    print(f"{'call':<30}" + "".join(f"{b[:6] + ' ' + c:>16}" for b in backends for c in columns))
     for name in next(iter(results.values())):
         row = f"{name:<30}"
         for b in backends:
-            row += f"{results[b][name]['p50_ms']:>16.2f}{results[b][name]['p95_ms']:>16.2f}"
+            r = results[b][name]
+            row += f"{r['p50_ms']:>16.2f}{r['p95_ms']:>16.2f}{r['db_p50_ms']:>16.2f}{r['statements']:>16d}"
         print(row)
 
 

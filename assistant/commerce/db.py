@@ -7,8 +7,10 @@ confirms and the outbox dispatcher behave like on PostgreSQL.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -41,7 +43,42 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 10}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    kwargs.setdefault("pool_pre_ping", True)  # a restarted server costs a check per checkout, not a failed turn
+    return create_engine(url, **kwargs)
+
+
+@dataclass
+class StatementLog:
+    """Statements sent on an engine and the time spent in the driver's execute (round trip plus server work)."""
+
+    statements: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@contextmanager
+def statement_log(engine: Engine) -> Iterator[StatementLog]:
+    """Record every statement executed on ``engine`` while the block runs (benchmarks, N+1 tests)."""
+    log = StatementLog()
+    started: list[float] = []
+
+    def before(*_args: Any) -> None:
+        started.append(time.perf_counter())
+
+    def after(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        log.seconds += time.perf_counter() - started.pop()
+        log.statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield log
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
 
 
 class Database:
