@@ -123,7 +123,7 @@ class CustomerPrice(Base):
 class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
-        Index("ix_orders_customer_date", "customer_id", "order_date"),
+        Index("ix_orders_customer_date_id", "customer_id", "order_date", "id"),
         Index("ix_orders_customer_number", "customer_id", "order_number"),
         Index("ix_orders_customer_po", "customer_id", "po_reference"),
         Index("ix_orders_customer_status_date", "customer_id", "status", "order_date"),
