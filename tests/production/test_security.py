@@ -51,7 +51,7 @@ def echo(monkeypatch, tmp_path) -> Any:
 # ------------------------------------------------------------------ OpenAPI fuzzing (schemathesis)
 @pytest.mark.parametrize(("path", "method"), [("/api/chat", "POST"), ("/api/feedback", "POST"),
                                              ("/api/documents/{token}", "GET"), ("/api/pricelists/{token}", "GET"),
-                                             ("/api/upload", "POST")])
+                                             ("/api/upload", "POST"), ("/api/cad/{sku}.step", "GET")])
 def test_api_never_answers_5xx_and_matches_its_schema(echo, monkeypatch, path: str, method: str) -> None:
     """Schemathesis generates requests from the OpenAPI schema (valid and invalid); every answer must be a non-5xx
     whose status the schema documents and whose body matches the schema."""
