@@ -180,26 +180,38 @@ def _user_view(u: User) -> UserInfo:
     )
 
 
-_NESTED = ("lines", "shipments")
-
-
 def _view_columns(view: type, model: type, **elsewhere: Any) -> tuple[Any, ...]:
-    """The columns a view is built from, named like its fields (nested lines and shipments are loaded apart).
+    """The columns a view is built from, in the order of its fields (nested lines and shipments come apart).
 
-    Views are read as plain rows: no ORM identity map and no columns the view does not show.
+    Views are read as plain rows, without the ORM's identity map and without columns they do not show; the
+    field order lets a row build its view positionally.
     """
-    names = [f.name for f in fields(view) if f.name not in _NESTED]
+    names = [f.name for f in fields(view) if f.name not in ("lines", "shipments")]
     return tuple(elsewhere[name] if name in elsewhere else getattr(model, name) for name in names)
-
-
-def _view_values(row: Row[Any], view: type) -> dict[str, Any]:
-    values = row._mapping
-    return {f.name: values[f.name] for f in fields(view) if f.name not in _NESTED}
 
 
 _ORDER_COLUMNS = _view_columns(OrderView, Order)
 _LINE_COLUMNS = _view_columns(OrderLineView, OrderLine, family=Product.family)
 _SHIPMENT_COLUMNS = _view_columns(ShipmentView, Shipment)
+# Built once: constructing a statement costs more Python than the rows it loads.
+_ORDERS = select(*_ORDER_COLUMNS)
+_LINES_OF_ORDERS = (
+    select(OrderLine.order_id, *_LINE_COLUMNS)
+    .join(Product, Product.sku == OrderLine.sku)
+    .order_by(OrderLine.order_id, OrderLine.position)
+)
+_SHIPMENTS_OF_ORDERS = (
+    select(
+        Shipment.order_id,
+        Shipment.id,
+        ShipmentLine.order_line_id,
+        ShipmentLine.quantity,
+        ShipmentLine.batch,
+        *_SHIPMENT_COLUMNS,
+    )
+    .outerjoin(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
+    .order_by(Shipment.order_id, Shipment.shipped_on, Shipment.id, ShipmentLine.id)
+)
 
 
 def _order_views(s: Session, orders: Sequence[Row[Any]]) -> list[OrderView]:
@@ -212,38 +224,15 @@ def _order_views(s: Session, orders: Sequence[Row[Any]]) -> list[OrderView]:
     if not ids:
         return []
     lines: dict[int, list[OrderLineView]] = defaultdict(list)
-    for r in s.execute(
-        select(OrderLine.order_id, *_LINE_COLUMNS)
-        .join(Product, Product.sku == OrderLine.sku)
-        .where(OrderLine.order_id.in_(ids))
-        .order_by(OrderLine.order_id, OrderLine.position)
-    ):
-        lines[r.order_id].append(OrderLineView(**_view_values(r, OrderLineView)))
-    rows = s.execute(
-        select(
-            Shipment.order_id,
-            Shipment.id,
-            *_SHIPMENT_COLUMNS,
-            ShipmentLine.order_line_id,
-            ShipmentLine.quantity,
-            ShipmentLine.batch,
-        )
-        .outerjoin(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
-        .where(Shipment.order_id.in_(ids))
-        .order_by(Shipment.order_id, Shipment.shipped_on, Shipment.id, ShipmentLine.id)
-    )
+    for order_id, *line in s.execute(_LINES_OF_ORDERS.where(OrderLine.order_id.in_(ids))):
+        lines[order_id].append(OrderLineView(*line))
     shipments: dict[int, list[ShipmentView]] = defaultdict(list)
+    rows = s.execute(_SHIPMENTS_OF_ORDERS.where(Shipment.order_id.in_(ids)))
     for _, group in groupby(rows, key=lambda r: r.id):
         parts = list(group)
-        shipment_lines = tuple(
-            ShipmentLineView(r.order_line_id, r.quantity, r.batch) for r in parts if r.order_line_id is not None
-        )
-        view = ShipmentView(**_view_values(parts[0], ShipmentView), lines=shipment_lines)
-        shipments[parts[0].order_id].append(view)
-    return [
-        OrderView(**_view_values(o, OrderView), lines=tuple(lines[o.id]), shipments=tuple(shipments[o.id]))
-        for o in orders
-    ]
+        shipment_lines = tuple(ShipmentLineView(*r[2:5]) for r in parts if r.order_line_id is not None)
+        shipments[parts[0].order_id].append(ShipmentView(*parts[0][5:], lines=shipment_lines))
+    return [OrderView(*o, lines=tuple(lines[o.id]), shipments=tuple(shipments[o.id])) for o in orders]
 
 
 def _draft_view(d: OrderDraft, source_number: str | None, order_number: str | None) -> DraftView:
@@ -356,7 +345,7 @@ class SqlCommerceRepository:
 
     # -- orders ----------------------------------------------------------------------------------------
     def find_orders(self, customer_id: str, criteria: OrderCriteria, limit: int) -> list[OrderView]:
-        q = select(*_ORDER_COLUMNS).where(Order.customer_id == customer_id)
+        q = _ORDERS.where(Order.customer_id == customer_id)
         if criteria.order_number:
             q = q.where(Order.order_number == criteria.order_number)
         if criteria.po_reference:
@@ -399,7 +388,7 @@ class SqlCommerceRepository:
         with self.db.session() as s:
             # One statement; UNION ALL, not "IN (before) OR IN (after)", which PostgreSQL runs as a full scan.
             near = union_all(select(before.subquery().c.id), select(after.subquery().c.id))
-            rows = s.execute(select(*_ORDER_COLUMNS).where(Order.id.in_(near))).all()
+            rows = s.execute(_ORDERS.where(Order.id.in_(near))).all()
             nearest = sorted(rows, key=lambda o: (abs((o.order_date - day).days), -o.id))[:limit]
             return _order_views(s, nearest)
 
@@ -467,7 +456,7 @@ class SqlCommerceRepository:
         )
         with self.db.session() as s:
             rows = s.execute(
-                select(*_ORDER_COLUMNS).where(
+                _ORDERS.where(
                     Order.id == of_document.scalar_subquery(), Order.customer_id == customer_id
                 )
             ).all()
