@@ -263,6 +263,7 @@ class Record:
     latency_s: float
     ok: bool
     error: str | None = None
+    done_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -270,6 +271,7 @@ class Run:
     records: list[Record] = field(default_factory=list)
     conversations: int = 0
     wall_s: float = 0.0
+    started_at: float = 0.0
 
 
 class Client:
@@ -341,6 +343,9 @@ class Client:
     async def worker(self, http: httpx.AsyncClient, deadline: float, run: Run) -> None:
         mix = scenarios()
         weights = [s.weight for s in mix]
+        if self.think[1] > 0:
+            # People arrive over time, not all in the same millisecond: start within one think time.
+            await asyncio.sleep(self.rng.uniform(0, self.think[1]))
         while time.monotonic() < deadline:
             scenario = self.rng.choices(mix, weights)[0]
             await self.conversation(http, scenario, deadline, run)
@@ -351,7 +356,7 @@ class Client:
         run = Run()
         limits = httpx.Limits(max_connections=conversations + 10, max_keepalive_connections=conversations + 10)
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30.0, limits=limits) as http:
-            started = time.monotonic()
+            started = run.started_at = time.monotonic()
             deadline = started + duration_s
             await asyncio.gather(*(self.worker(http, deadline, run) for _ in range(conversations)))
             run.wall_s = time.monotonic() - started
@@ -376,10 +381,15 @@ def summarise(run: Run) -> dict[str, Any]:
         }
 
     by_flow: dict[str, list[Record]] = defaultdict(list)
+    by_window: dict[int, list[float]] = defaultdict(list)
     for r in run.records:
         by_flow[r.flow].append(r)
+        if r.ok:
+            by_window[int((r.done_at - run.started_at) // 10) * 10].append(r.latency_s * 1000)
     return {"total": stats(run.records), "conversations_started": run.conversations,
-            "wall_s": round(run.wall_s, 1), "flows": {f: stats(rs) for f, rs in sorted(by_flow.items())}}
+            "wall_s": round(run.wall_s, 1), "flows": {f: stats(rs) for f, rs in sorted(by_flow.items())},
+            # p95 per 10-second window: shows whether slow turns cluster (start-up, a stall) or are spread out
+            "p95_ms_by_10s": {str(w): round(percentile(ms, 95), 1) for w, ms in sorted(by_window.items())}}
 
 
 async def _warm_up(base_url: str, rounds: int = 3) -> None:
