@@ -12,6 +12,9 @@ Delivery guarantee (what "exactly once" means here, precisely):
   therefore see each message exactly once; without such deduplication the crash window gives at least once.
 - Failures are retried with exponential backoff up to ``max_attempts``; then the row is ``failed`` and
   stays for an operator (nothing is silently dropped).
+- When the mail server (or a webhook receiver) cannot be reached at all, the rest of that pass leaves the
+  channel's rows alone: they are not claimed and use up no attempt, and the dead server is tried once per
+  pass instead of once per waiting message (during an outage that was most of an app worker's time).
 """
 
 from __future__ import annotations
@@ -84,6 +87,10 @@ def webhook_items(settings: Settings, topic: str, payload: dict[str, Any]) -> li
 class SendError(Exception):
     """A transport failure worth retrying (message is for logs)."""
 
+    def __init__(self, message: str, unreachable: bool = False):
+        super().__init__(message)
+        self.unreachable = unreachable  # the server could not be reached: every message of its channel would fail
+
 
 class OutboxDispatcher:
     """Claims due rows, sends them and marks them; safe to run in several processes at once."""
@@ -108,13 +115,14 @@ class OutboxDispatcher:
         self._clock = clock
 
     # -- claiming ----------------------------------------------------------------------------------------
-    def _due_ids(self, batch: int) -> list[int]:
+    def _due_ids(self, batch: int) -> list[tuple[int, str]]:
+        """Due rows as (id, server): the mail server for e-mails, the receiving URL for webhooks."""
         now = self._clock()
         stale = now - timedelta(seconds=self.lease_s)
         with self.db.session() as s:
-            return list(
-                s.scalars(
-                    select(OutboxMessage.id)
+            rows = (
+                s.execute(
+                    select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.recipient)
                     .where(
                         or_(
                             (OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
@@ -125,6 +133,8 @@ class OutboxDispatcher:
                     .limit(batch)
                 ).all()
             )
+        return [(row_id, channel if channel == "email" else f"{channel}:{recipient}")
+                for row_id, channel, recipient in rows]
 
     def _claim(self, row_id: int) -> tuple[OutboxMessage, str] | None:
         now = self._clock()
@@ -186,7 +196,11 @@ class OutboxDispatcher:
         msg["X-Assistant-Topic"] = row.topic
         msg.set_content(row.body)
         try:
-            with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10) as smtp:
+            smtp = smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10)
+        except (OSError, smtplib.SMTPConnectError) as exc:
+            raise SendError(f"smtp: {type(exc).__name__}: {exc}", unreachable=True) from exc
+        try:
+            with smtp:
                 smtp.send_message(msg)
         except (OSError, smtplib.SMTPException) as exc:
             raise SendError(f"smtp: {type(exc).__name__}: {exc}") from exc
@@ -202,7 +216,8 @@ class OutboxDispatcher:
             if response.status_code >= 300:
                 raise SendError(f"webhook: HTTP {response.status_code}")
         except httpx.HTTPError as exc:
-            raise SendError(f"webhook: {type(exc).__name__}") from exc
+            raise SendError(f"webhook: {type(exc).__name__}",
+                            unreachable=isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)) from exc
         finally:
             if self._http is None:
                 client.close()
@@ -218,7 +233,10 @@ class OutboxDispatcher:
     def run_once(self, batch: int = 50) -> int:
         """Send what is due now; returns the number of messages sent."""
         sent = 0
-        for row_id in self._due_ids(batch):
+        unreachable: set[str] = set()
+        for row_id, server in self._due_ids(batch):
+            if server in unreachable:
+                continue  # its server is down: try again next pass, without using up an attempt
             claim = self._claim(row_id)
             if claim is None:
                 continue  # another dispatcher has it
@@ -228,6 +246,8 @@ class OutboxDispatcher:
             except SendError as exc:
                 log.warning("outbox message %s attempt %s failed: %s", row.id, row.attempts, exc)
                 self._finish(row, token, str(exc))
+                if exc.unreachable:
+                    unreachable.add(server)
                 continue
             self._finish(row, token, None)
             sent += 1

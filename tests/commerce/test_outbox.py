@@ -187,3 +187,21 @@ def test_webhook_carries_idempotency_key_and_retries(db, settings):
     assert len(calls) == 2
     assert {c.headers["Idempotency-Key"] for c in calls} == {message_id}
     assert json.loads(calls[1].content) == {"order_number": "4711"}
+
+
+def test_an_unreachable_mail_server_is_tried_once_per_pass(db, settings, smtp):
+    """During an outage the waiting mails keep their attempts; the dead server gets one connection per pass."""
+    sink, port = smtp
+    topic = f"t-{uuid.uuid4().hex[:8]}"
+    ids = enqueue(db, topic, 5)
+    now = [datetime.now(UTC)]
+    down = dispatcher(db, settings, free_port(), clock=lambda: now[0])
+    assert down.run_once() == 0
+    attempts = [r.attempts for r in rows(db, topic)]
+    assert len(attempts) == 5 and sum(attempts) <= 1  # one connection attempt (maybe for an older waiting row)
+    up = dispatcher(db, settings, port, clock=lambda: now[0])
+    assert up.run_once() >= 4  # the four untried ones go out at once when the server is back
+    now[0] += timedelta(seconds=6)
+    up.run_once()
+    assert sorted(sink.ids().count(i) for i in ids) == [1] * 5
+    assert all(r.status == "sent" for r in rows(db, topic))
