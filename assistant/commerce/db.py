@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -88,6 +89,7 @@ class Database:
         self.url = url or get_settings().resolved_database_url
         self.engine = engine or make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._joined: ContextVar[Session | None] = ContextVar(f"commerce_session_{id(self)}", default=None)
 
     @property
     def dialect(self) -> str:
@@ -95,9 +97,13 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A transaction: committed on success, rolled back on any error."""
+        """A transaction: committed on success, rolled back on any error (inside ``transaction()``: that one)."""
         from sqlalchemy.exc import OperationalError
 
+        joined = self._joined.get()
+        if joined is not None:
+            yield joined
+            return
         session = self._sessions()
         try:
             yield session
@@ -110,6 +116,23 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the sessions opened inside the block (in this thread or task) as one transaction.
+
+        For a service call that makes several repository calls: one connection check, one BEGIN and one COMMIT
+        instead of one each per call, which on PostgreSQL is most of a small call's time.
+        """
+        if self._joined.get() is not None:
+            yield
+            return
+        with self.session() as session:
+            token = self._joined.set(session)
+            try:
+                yield
+            finally:
+                self._joined.reset(token)
 
     def upgrade(self) -> None:
         upgrade(self.url, engine=self.engine)

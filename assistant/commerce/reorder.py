@@ -133,27 +133,29 @@ class DraftService:
         """Draft a reorder of a past order (optionally only the lines a hint names: "nur die O-Ringe")."""
         customer = require_role(identity, *ORDERING_ROLES)
         number = validation.order_number(order_number)
-        found = self.repo.find_orders(customer, OrderCriteria(order_number=number), 1)
-        if not found:
-            raise NotFound("order not found")
-        order = found[0]
-        lines = list(order.lines)
-        if only_hint:
-            families, names = hint_filter(only_hint)
-            lines = [
-                line
-                for line in lines
-                if line.family in families or any(n in line.name.lower() for n in names)
-            ]
-            if not lines:
-                raise NotFound("no matching lines")
-        draft = self.repo.create_draft(
-            customer,
-            str(identity.user_id),
-            [(line.sku, line.quantity, line.unit_price_eur) for line in lines],
-            source_order_number=order.order_number,
-        )
-        return self._quote(identity, draft)
+        # One transaction for the lookup, the insert and the quote's product and price reads.
+        with self.repo.transaction():
+            found = self.repo.find_orders(customer, OrderCriteria(order_number=number), 1)
+            if not found:
+                raise NotFound("order not found")
+            order = found[0]
+            lines = list(order.lines)
+            if only_hint:
+                families, names = hint_filter(only_hint)
+                lines = [
+                    line
+                    for line in lines
+                    if line.family in families or any(n in line.name.lower() for n in names)
+                ]
+                if not lines:
+                    raise NotFound("no matching lines")
+            draft = self.repo.create_draft(
+                customer,
+                str(identity.user_id),
+                [(line.sku, line.quantity, line.unit_price_eur) for line in lines],
+                source_order_number=order.order_number,
+            )
+            return self._quote(identity, draft)
 
     def from_lines(
         self, identity: Identity, lines: Sequence[tuple[str, object]], po_reference: str | None = None
@@ -165,20 +167,22 @@ class DraftService:
         if len(lines) > MAX_LINES:
             raise InvalidInput("too many lines")
         skus = [validation.sku(sku) for sku, _ in lines]
-        products = self.repo.get_products(skus)
-        missing = [s for s in skus if s not in products]
-        if missing:
-            raise UnknownArticles(missing)
-        clean = [(sku, validation.quantity(qty)) for sku, (_, qty) in zip(skus, lines, strict=True)]
-        po = validation.po_reference(po_reference) if po_reference else None
-        draft = self.repo.create_draft(
-            customer, str(identity.user_id), [(s, q, None) for s, q in clean], po_reference=po
-        )
-        return self._quote(identity, draft)
+        with self.repo.transaction():
+            products = self.repo.get_products(skus)
+            missing = [s for s in skus if s not in products]
+            if missing:
+                raise UnknownArticles(missing)
+            clean = [(sku, validation.quantity(qty)) for sku, (_, qty) in zip(skus, lines, strict=True)]
+            po = validation.po_reference(po_reference) if po_reference else None
+            draft = self.repo.create_draft(
+                customer, str(identity.user_id), [(s, q, None) for s, q in clean], po_reference=po
+            )
+            return self._quote(identity, draft)
 
     # -- reading ---------------------------------------------------------------------------------------
     def quote(self, identity: Identity, draft_id: str) -> DraftQuote:
-        return self._quote(identity, self._draft(identity, draft_id))
+        with self.repo.transaction():
+            return self._quote(identity, self._draft(identity, draft_id))
 
     def _draft(self, identity: Identity, draft_id: str) -> DraftView:
         customer = require_role(identity, *ORDERING_ROLES)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import fields
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -64,6 +65,10 @@ FIRST_DELIVERY_NUMBER = 900000
 
 class CommerceRepository(Protocol):
     """What the services need from an order/ERP backend. All account data is scoped by customer_id."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group the calls made inside the block into one transaction (a backend may make this a no-op)."""
+        ...
 
     def get_products(self, skus: Iterable[str]) -> dict[str, ProductInfo]: ...
 
@@ -286,6 +291,9 @@ class SqlCommerceRepository:
 
     def __init__(self, db: Database | None = None):
         self.db = db or get_database()
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return self.db.transaction()
 
     # -- products and prices -------------------------------------------------------------------------
     def get_products(self, skus: Iterable[str]) -> dict[str, ProductInfo]:

@@ -1,16 +1,18 @@
-"""The repository's statement budget: an order search costs the same few statements for 1 order or 50 (no N+1)."""
+"""Round trips: an order search costs the same few statements for 1 order or 50 (no N+1); a reorder, one transaction."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from assistant.commerce.db import statement_log
 from assistant.commerce.domain import OrderCriteria
 from assistant.commerce.orders import hint_filter
+from assistant.commerce.reorder import DraftService
 
-from .conftest import TODAY
+from .conftest import ANNA, TODAY
 
 ACCOUNT = "K-10001"
 _families, _names = hint_filter("O-Ringe")
@@ -48,3 +50,26 @@ def test_nearest_orders_cost_three_statements(db, repo):
         found = repo.orders_near(ACCOUNT, TODAY - timedelta(days=60), 10)
     assert len(found) == 10
     assert log.count == 3, log.statements
+
+
+def test_calls_inside_a_transaction_commit_or_roll_back_together(repo):
+    sku = repo.find_orders(ACCOUNT, OrderCriteria(), 1)[0].lines[0].sku
+    with pytest.raises(RuntimeError), repo.transaction():
+        draft = repo.create_draft(ACCOUNT, "u-1001", [(sku, 1, None)])
+        assert repo.get_draft(ACCOUNT, "u-1001", draft.id) is not None
+        raise RuntimeError("after the draft was written")
+    assert repo.get_draft(ACCOUNT, "u-1001", draft.id) is None
+
+
+def test_a_reorder_draft_is_one_transaction(db, repo, settings):
+    commits: list[object] = []
+
+    def count(conn: object) -> None:
+        commits.append(conn)
+
+    event.listen(db.engine, "commit", count)
+    try:
+        quote = DraftService(repo, settings=settings).from_order(ANNA, "4711")
+    finally:
+        event.remove(db.engine, "commit", count)
+    assert quote.lines and len(commits) == 1
