@@ -142,8 +142,10 @@ class Topology:
             os.environ.update(saved)
 
     def stack(self) -> Stack:
+        # RFQs and approvals send mail, as in a shop whose mail server is up (the outage is a fault test)
         return self.stack_class(settings=self.settings(), rasa_workers=self.rasa_workers,
-                                app_workers=self.app_workers, extra_env=self.env, log_dir=self.log_dir)
+                                app_workers=self.app_workers, extra_env=self.env, log_dir=self.log_dir,
+                                mail_sink=True)
 
 
 def base_env(work: Path, name: str) -> dict[str, str]:
@@ -157,7 +159,7 @@ def base_env(work: Path, name: str) -> dict[str, str]:
         "ASSISTANT_INDEX_DIR": str(Settings().resolved_index_dir),
         "ASSISTANT_VAR_DIR": str(var),
         "ASSISTANT_RASA_TRACKER_DB": str(work / f"tracker-{name}.db"),
-        "ASSISTANT_SMTP_PORT": str(free_port()),  # nothing listens: mails wait in the outbox, as in an outage
+        "ASSISTANT_SMTP_PORT": str(free_port()),  # the mail sink of each configuration (var/mail)
     }
 
 

@@ -94,6 +94,20 @@ def test_reorder_asks_which_order_when_two_match(stack) -> None:
     assert "nicht gefunden" in nothing and "nächstgelegenen" in nothing
 
 
+def test_second_to_last_order_in_both_languages(stack) -> None:
+    from assistant.commerce.orders import OrderService
+    from assistant.commerce.resolver import OrderReference
+    from assistant.identity import BuyerIdentity
+
+    sabine = BuyerIdentity("u-2001", "K-10002", frozenset({"buyer"}), "de", SABINE, "Sabine")
+    newest = [o.order_number for o in OrderService().find_orders(sabine, OrderReference(), 2)]
+    assert len(newest) == 2
+    quote = text_of(Chat(stack, token_for(SABINE)).say("die vorletzte Bestellung nochmal bitte"))
+    assert quote.startswith(f"Nachbestellung von Auftrag {newest[1]} "), quote
+    status = text_of(Chat(stack, token_for(SABINE), locale="en").say("where is my second to last order?"))
+    assert f"Order {newest[1]}" in status and f"Order {newest[0]}" not in status, status
+
+
 def test_quick_order_over_the_limit_waits_for_approval_and_the_approver_rejects_with_a_reason_de(stack) -> None:
     lena = Chat(stack, token_for(LENA))
     quote = lena.say("400x 3S-1208, 10x QC-300-8")
