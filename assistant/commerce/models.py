@@ -154,10 +154,18 @@ class Order(Base):
 
 class OrderLine(Base):
     __tablename__ = "order_lines"
-    __table_args__ = (Index("ix_order_lines_order", "order_id", "position"),)
+    __table_args__ = (
+        Index("ix_order_lines_order", "order_id", "position"),
+        # "Orders of this account with this article, newest first": a range per article that stops after the
+        # limit, however far back the article was last ordered.
+        Index("ix_order_lines_customer_sku_date", "customer_id", "sku", "order_date", "order_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    # Copies of the order's account and date (orders never change either), for the index above.
+    customer_id: Mapped[str] = mapped_column(String(20))
+    order_date: Mapped[date] = mapped_column(Date)
     position: Mapped[int] = mapped_column(Integer)
     sku: Mapped[str] = mapped_column(ForeignKey("products.sku"), index=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -291,7 +291,8 @@ class DemoSeeder:
             total += price * qty
             product = self.products[sku]
             r.lines.append(
-                {"id": r.line_id, "order_id": r.order_id, "position": pos, "sku": sku, "name": product["name_de"],
+                {"id": r.line_id, "order_id": r.order_id, "customer_id": customer, "order_date": day,
+                 "position": pos, "sku": sku, "name": product["name_de"],
                  "quantity": qty, "unit": product["price_unit"], "unit_price_eur": price,
                  "shipped_qty": 0, "delivered_qty": 0}
             )  # fmt: skip

@@ -9,11 +9,20 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from assistant.commerce.cli import add_commands
 from assistant.commerce.db import Database, make_engine
-from assistant.commerce.models import Base, CustomerPrice, Document, Order, OrderLine, Product, Shipment
+from assistant.commerce.models import (
+    Base,
+    CustomerPrice,
+    Document,
+    Order,
+    OrderLine,
+    Product,
+    Shipment,
+    ShipmentLine,
+)
 from assistant.commerce.seed import last_monday, seed_demo
 from assistant.settings import Settings
 
@@ -47,6 +56,45 @@ def test_downgrade_and_upgrade_again(tmp_path):
     command.downgrade(alembic_config(url, database.engine), "base")
     database.upgrade()
     seed_demo(database, PRODUCTS, orders=10, today=date(2026, 3, 2))
+
+
+def test_article_history_migration_keeps_the_data_and_backfills_the_lines(backend, tmp_path):
+    """0004 on a database with orders: lines get their order's account and date; nothing else changes.
+
+    On SQLite it rebuilds order_lines, which with foreign keys on would cascade into shipment_lines.
+    """
+    from alembic import command
+
+    from assistant.commerce.db import alembic_config
+
+    database, schema = new_database(backend, tmp_path)
+    config = alembic_config(database.url, database.engine)
+    counts = select(
+        select(func.count()).select_from(OrderLine).scalar_subquery(),
+        select(func.count()).select_from(ShipmentLine).scalar_subquery(),
+    )
+    try:
+        database.upgrade()
+        seed_demo(database, PRODUCTS, orders=60, today=date(2026, 5, 6), settings=Settings(var_dir=tmp_path / "v"))
+        with database.session() as s:
+            before = s.execute(counts).one()
+        command.downgrade(config, "0003_orders_date_id")
+        command.upgrade(config, "head")
+        with database.session() as s:
+            assert s.execute(counts).one() == before and before[1] > 0
+            copied = s.execute(
+                select(func.count())
+                .select_from(OrderLine)
+                .join(Order, Order.id == OrderLine.order_id)
+                .where(OrderLine.customer_id == Order.customer_id, OrderLine.order_date == Order.order_date)
+            ).scalar_one()
+            assert copied == before[0]
+            if backend == "sqlite":  # the pooled connection got its foreign keys back
+                assert s.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+    finally:
+        database.dispose()
+        if schema:
+            schema.drop()
 
 
 @pytest.mark.parametrize("today", [date(2026, 11, 23), date(2026, 11, 25), date(2026, 11, 29), date(2027, 1, 1)])
