@@ -307,7 +307,7 @@ def _product_match(criteria: OrderCriteria) -> ColumnElement[bool]:
 _LIMIT = bindparam("limit", type_=Integer)
 
 
-def _newest_with_article(article: ColumnElement[str], since: bool, until: bool) -> Select[Any]:
+def _newest_with_article(article: ColumnElement[str], since: bool, until: bool) -> Select[date, int]:
     """Dates and ids of the account's newest orders with one article: a range of ``order_lines(customer_id, sku,
     order_date, order_id)`` read newest first and cut at the limit, however long ago the article was bought."""
     q = select(OrderLine.order_date, OrderLine.order_id).where(
@@ -427,7 +427,7 @@ class SqlCommerceRepository:
                 if not skus:
                     return []
             if skus and not (criteria.order_number or criteria.po_reference or criteria.open_only):
-                dialect = s.bind.dialect.name
+                dialect = s.get_bind().dialect.name
                 params: dict[str, Any] = {"customer": customer_id, "limit": limit}
                 params |= {"since": criteria.date_from, "until": criteria.date_to}
                 if dialect == "postgresql":
