@@ -14,11 +14,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+_EMAIL_ONLY = re.compile(r"^\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*[.!]?\s*$", re.UNICODE)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class UnknownWordsFallback(GraphComponent):
-    """Route a message to ``nlu_fallback`` when not one of its words occurs in the training data.
+    """Route a message to ``nlu_fallback`` when not one of its words occurs in the training data; read a bare
+    e-mail address as ``inform`` (an answer to a question), whatever the classifier made of its words.
 
     DIET spreads its confidence over the intents it knows, so keyboard mashing ("xqz vbnm plok") often lands on
     some intent with high confidence. A message with no known word and no extracted entity cannot have been
@@ -64,13 +66,22 @@ class UnknownWordsFallback(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get("text") or ""
+            if _EMAIL_ONLY.match(text):
+                # A bare e-mail address answers a question (the RFQ's "which e-mail?"); DIET sometimes read the
+                # words of its domain ("zwick-armaturen.de") as a product question and the form asked again.
+                self._set_intent(message, "inform")
+                continue
             words = [w.lower() for w in _WORD.findall(text)]
             if text.startswith("/") or not words or message.get("entities"):
                 continue
             if any(w in self._vocabulary for w in words):
                 continue
-            intent = {"name": "nlu_fallback", "confidence": 1.0}
-            message.set("intent", intent, add_to_output=True)
-            ranking = message.get("intent_ranking") or []
-            message.set("intent_ranking", [intent, *ranking], add_to_output=True)
+            self._set_intent(message, "nlu_fallback")
         return messages
+
+    @staticmethod
+    def _set_intent(message: Message, name: str) -> None:
+        intent = {"name": name, "confidence": 1.0}
+        message.set("intent", intent, add_to_output=True)
+        ranking = [r for r in message.get("intent_ranking") or [] if r.get("name") != name]
+        message.set("intent_ranking", [intent, *ranking], add_to_output=True)
