@@ -46,7 +46,9 @@ def test_hostile_strings_never_cause_5xx_and_are_never_reflected_raw(cluster: Cl
         if response.status_code == 200:
             reply = text_of(response.json()["messages"])
             assert not REFLECTION.search(reply), (hostile[:40], reply[:300])
-            assert "49" not in reply or "49" in hostile, (hostile[:40], reply[:300])  # no template evaluated
+            # no template evaluated (links are left out: the portal link carries a random test port, e.g. 56649)
+            prose = re.sub(r"https?://\S+", "", reply)
+            assert "49" not in prose or "49" in hostile, (hostile[:40], reply[:300])
         else:
             assert set(response.json()) == {"error"}
 
