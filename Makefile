@@ -17,7 +17,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONPATH := $(CURDIR)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup train data index run test lint unit rasa-checks bench eval loadtest audit browser-deps clean
+.PHONY: help setup train data index run test lint unit rasa-checks calendar bench eval loadtest audit browser-deps clean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -88,6 +88,18 @@ rasa-checks: train ## rasa data validate, rasa test nlu (macro F1 gate) and rasa
 	@echo "== rasa test core: all test stories passed"
 
 test: lint rasa-checks unit ## set up everything and run the whole suite
+
+# The tests that ask "what day is it", with the one clock (assistant/clock.py) pinned to days that once broke them.
+CALENDAR_DAYS ?= $(shell for d in "next thursday" "next friday" "next sunday" "$$(( $$(date +%Y) + 1 ))-01-01"; \
+	do date -d "$$d" +%F; done)
+CALENDAR_TESTS := tests/test_clock.py tests/actions tests/commerce tests/integration/test_orders.py \
+	tests/integration/test_handoff.py tests/integration/test_rfq.py
+calendar: setup train ## the date-sensitive tests with the clock pinned to a Thu, a Fri, a Sun and Jan 1
+	@mkdir -p var/log; rc=0; for day in $(CALENDAR_DAYS); do \
+	  echo "== date-sensitive tests with ASSISTANT_TODAY=$$day ($$(date -d $$day +%A))"; \
+	  ASSISTANT_TODAY=$$day $(PY) -m pytest -q -p no:cacheprovider -m "not browser" $(CALENDAR_TESTS) \
+	    > var/log/calendar-$$day.log 2>&1 || rc=1; tail -n 1 var/log/calendar-$$day.log; \
+	done; [ $$rc -eq 0 ] || { echo "== calendar FAILED: see var/log/calendar-*.log"; exit 1; }
 
 bench: setup train data index ## benchmarks against the running stack; results in var/bench/ and docs/benchmarks.md
 	$(PY) -m assistant.bench

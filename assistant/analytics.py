@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Literal
 
@@ -25,6 +25,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import DateTime, Float, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from assistant import clock
 from assistant.commerce.db import Database, get_database
 from assistant.commerce.models import Base
 
@@ -197,7 +198,7 @@ class Analytics:
         with self.database.session() as s:
             s.add(
                 UnansweredQuestion(
-                    created_at=now or datetime.now(UTC),
+                    created_at=now or clock.now(),
                     kind=kind,
                     language=lang,
                     question=text,
@@ -221,7 +222,7 @@ class Analytics:
         if rating not in ("up", "down"):
             raise ValueError("rating must be up or down")
         conv = conversation_hash(sender) or ""
-        when = now or datetime.now(UTC)
+        when = now or clock.now()
         clean_comment = redact(comment.strip())[:MAX_COMMENT_CHARS] if comment and comment.strip() else None
         clean_question = redact(" ".join(question.split()))[:MAX_QUESTION_CHARS] if question else None
         lang = "en" if language == "en" else "de"

@@ -23,6 +23,7 @@ from typing import Any
 
 import jwt
 
+from assistant import clock
 from assistant.settings import Settings, get_settings
 
 KNOWN_ROLES = frozenset({"buyer", "approver", "technician"})
@@ -231,7 +232,7 @@ class MetadataSigner:
             "language": language,
             "page": dict(page or {}),
             "sender": sender,
-            "ts": int(now if now is not None else time.time()),
+            "ts": int(now if now is not None else clock.timestamp()),
         }
         if request_id:
             body["request_id"] = request_id
@@ -247,7 +248,7 @@ class MetadataSigner:
         if body.get("sender") != sender:
             raise UntrustedMetadata("metadata of another conversation")
         ts = body.get("ts")
-        current = now if now is not None else time.time()
+        current = now if now is not None else clock.timestamp()
         if not isinstance(ts, int) or current - ts > self._max_age or ts - current > 60:
             raise UntrustedMetadata("metadata too old")
         try:

@@ -27,12 +27,13 @@ import sys
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote_plus
 
 from sqlalchemy import Engine, create_engine, delete, text
 
+from assistant import clock
 from assistant.errors import BackendUnavailable
 from assistant.settings import Settings, get_settings
 
@@ -186,7 +187,7 @@ class PrivacyService:
         from assistant.commerce.models import OutboxMessage
 
         days = days or self._settings.retention_days
-        cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
+        cutoff = (now or clock.now()) - timedelta(days=days)
         stale: list[str] = []
         if self._has_events_table():
             with self.tracker.connect() as conn:

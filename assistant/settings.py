@@ -7,7 +7,7 @@ development secret refuses to run instead of running insecurely.
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     office_hours_start: time = time(8, 0)
     office_hours_end: time = time(17, 0)
     timezone: str = "Europe/Berlin"
+    today: date | None = None  # pins the calendar day for demos and tests (assistant/clock.py); not in production
 
     # Web hardening
     cors_origins: list[str] = []
@@ -114,6 +115,8 @@ class Settings(BaseSettings):
     def _enforce_non_default_secrets(self) -> Settings:
         if self.profile != "production":
             return self
+        if self.today is not None:
+            raise InsecureSettings("ASSISTANT_TODAY pins the clock for demos and tests; unset it in production")
         weak = [
             name
             for name in (

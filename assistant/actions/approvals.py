@@ -13,6 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from assistant import clock
 from assistant.actions.base import AssistantAction, Events, Reply, Turn
 from assistant.actions.orders import entity, in_language, money, payload, user_text
 from assistant.commerce.approvals import ApprovalService, get_approval_service
@@ -48,9 +49,7 @@ class ApprovalAction(AssistantAction):
         number = entity(tracker, "order_number")
         text = user_text(tracker)
         if not number and text:
-            from datetime import UTC, datetime
-
-            number = parse_order_reference(text, datetime.now(UTC), turn.language).order_number
+            number = parse_order_reference(text, clock.now(), turn.language).order_number
         if number:
             return number, False
         pending = self.approvals.pending(identity)

@@ -8,13 +8,13 @@ so that the conversation does not keep guessing at a question a person now owns.
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Any
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from assistant import clock
 from assistant.actions.base import AssistantAction, Events, Reply, Turn
 from assistant.commerce.demo_people import account
 from assistant.commerce.rfq import (
@@ -212,7 +212,7 @@ class ActionHandoffSubmit(AssistantAction):
         req = CallbackRequest.from_dict(state.get("request"))
         service = self._service or CallbackService()
         done = service.submit(req, transcript(tracker))
-        now = self._clock() if self._clock else datetime.now().astimezone()
+        now = self._clock() if self._clock else clock.local_now(service.settings)
         kind, when = expected_contact(now, service.settings)
         channel = reply.t("handoff_by_phone" if req.phone else "handoff_by_email")
         if kind == "today":

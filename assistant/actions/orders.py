@@ -11,7 +11,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from assistant import clock
 from assistant.actions.base import AssistantAction, Events, Reply, Turn
 from assistant.commerce.domain import OrderView
 from assistant.commerce.orders import OrderService, OrderStatus, get_order_service, order_status
@@ -100,7 +101,7 @@ def resolve_reference(tracker: Tracker, turn: Turn) -> OrderReference:
     """The order reference of this turn: a button's order number wins over the resolver's reading."""
     number = entity(tracker, "order_number")
     text = user_text(tracker)
-    ref = parse_order_reference(text, datetime.now(UTC), turn.language) if text else OrderReference()
+    ref = parse_order_reference(text, clock.now(), turn.language) if text else OrderReference()
     if number and not ref.order_number and not (ref.date_from or ref.latest or ref.open_only or ref.po_reference):
         ref = dataclasses.replace(ref, order_number=number)
     if not text and number:

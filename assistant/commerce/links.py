@@ -12,9 +12,10 @@ import binascii
 import hashlib
 import hmac
 import json
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant import clock as _clock
 from assistant.errors import PermissionDenied
 from assistant.settings import Settings, get_settings
 
@@ -49,12 +50,12 @@ def _unb64(text: str) -> bytes:
 
 
 class LinkSigner:
-    def __init__(self, settings: Settings | None = None, clock: object = time.time):
+    def __init__(self, settings: Settings | None = None, clock: Callable[[], float] | None = None):
         self.settings = settings or get_settings()
-        self._clock = clock
+        self._clock = clock or (lambda: _clock.timestamp(self.settings))
 
     def _now(self) -> int:
-        return int(self._clock())  # type: ignore[operator]
+        return int(self._clock())
 
     def _sig(self, body: str) -> str:
         key = self.settings.link_secret.get_secret_value().encode()

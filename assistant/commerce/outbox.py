@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -34,6 +34,7 @@ import httpx
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from assistant import clock
 from assistant.commerce.db import Database, get_database
 from assistant.commerce.domain import OutboxItem
 from assistant.commerce.models import OutboxMessage
@@ -45,7 +46,7 @@ MAIL_DOMAIN = "assistant.example-industrie.de"
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def new_message_id() -> str:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
+from assistant import clock
 from assistant.commerce import validation
 from assistant.commerce.domain import (
     DraftView,
@@ -109,10 +109,6 @@ def add_working_days(start: date, days: int) -> date:
         if current.weekday() < 5:
             days -= 1
     return current
-
-
-def berlin_today(settings: Settings | None = None) -> date:
-    return datetime.now(ZoneInfo((settings or get_settings()).timezone)).date()
 
 
 class DraftService:
@@ -229,7 +225,7 @@ class DraftService:
             order_number=draft.order_number,
             lines=tuple(quote_lines),
             total_eur=total,
-            expected_delivery=self._expected(products, draft, today or berlin_today(self.settings)),
+            expected_delivery=self._expected(products, draft, today or clock.today(self.settings)),
         )
 
     @staticmethod
@@ -347,7 +343,7 @@ class DraftService:
         """Place the order, or route it for approval (limit or budget exceeded). Idempotent per draft."""
         customer = require_role(identity, *ORDERING_ROLES)
         draft = self._draft(identity, draft_id)
-        today = today or berlin_today(self.settings)
+        today = today or clock.today(self.settings)
         quote = self._quote(identity, draft, today)
         if draft.status == "draft":
             if not quote.lines:

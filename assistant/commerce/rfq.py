@@ -14,12 +14,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
 
+from assistant import clock
 from assistant.commerce.db import Database, get_database
 from assistant.commerce.domain import OutboxItem
 from assistant.commerce.models import CallbackTicket, Rfq, RfqLine
@@ -431,7 +432,7 @@ def request_summary(draft: RfqDraft, language: str) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 class RfqService:

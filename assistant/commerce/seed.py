@@ -3,12 +3,14 @@
 The same ``today`` and ``orders`` always give the same data. Fixed scenarios the docs, tests and demo rely on
 (all of account K-10001 unless noted):
 - order 4711 (Anna Müller, PO-<year>-0815) is in transit with DHL tracking;
-- an order of Anna Müller on last Monday (the most recent Monday strictly before today) containing O-rings,
+- order 100000 of Anna Müller on last Monday (the most recent Monday strictly before today) containing O-rings,
   a discontinued article with successor, an article whose price has changed since and one out of stock;
-- two orders of Anna Müller on the same day (9 days ago);
+- two orders of Anna Müller on the same day (9 days ago): 4720 and 4721;
 - delivery 80012 has an EN 10204 3.1 certificate;
 - order 4712 is partially delivered, order 4715 has a delayed shipment with a reason;
 - order 4800 belongs to K-10002 (for cross-account tests).
+The scenarios hold on every day of the year: each has a day of its own in K-10001 (`scenario_days`), whatever
+the weekday, and no bulk order of K-10001 lands on one of them, so "last Monday's order" is always exactly one.
 Bulk orders are inserted with Core executemany and explicit ids, so 200k orders take a few minutes at most.
 PDFs are rendered lazily on first download; only the scenario documents are rendered here.
 """
@@ -27,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, select, text
 
+from assistant import clock
 from assistant.commerce import demo_people
 from assistant.commerce.catalog import load_products
 from assistant.commerce.db import Database
@@ -73,8 +76,10 @@ BUDGETS = {
     "KST-200": (Decimal("80000"), Decimal("22410.00")),
     "CC-710": (Decimal("50000"), Decimal("12900.00")),
 }
-SCENARIO_NUMBERS = ("4700", "4702", "4711", "4712", "4715", "4720", "4721", "4800")
 FIRST_BULK_ORDER = 100001
+LAST_MONDAY_ORDER = str(FIRST_BULK_ORDER - 1)
+SCENARIO_NUMBERS = ("4700", "4702", "4711", "4712", "4715", "4720", "4721", "4800", LAST_MONDAY_ORDER)
+SCENARIO_ACCOUNT = "K-10001"
 FIRST_BULK_DELIVERY = 81001
 CHUNK = 5000
 
@@ -83,13 +88,53 @@ class SeedError(RuntimeError):
     """The demo seed cannot run (message says why)."""
 
 
-def berlin_today() -> date:
-    return datetime.now(ZoneInfo("Europe/Berlin")).date()
-
-
 def last_monday(today: date) -> date:
     """The most recent Monday strictly before today (on a Monday: a week ago), as the resolver reads it."""
     return today - timedelta(days=today.weekday() or 7)
+
+
+@dataclass(frozen=True)
+class ScenarioDays:
+    """The order day of each scenario; the K-10001 ones are pairwise different on every day of the year."""
+
+    last_monday: date  # order 100000
+    in_transit: date  # 4711
+    delayed: date  # 4715
+    partial: date  # 4712
+    same_day_pair: date  # 4720 and 4721
+    certificate: date  # 4702 (delivery 80012)
+    old: date  # 4700
+    other_account: date  # 4800, account K-10002
+
+    def account_days(self) -> set[date]:
+        """The days that belong to a scenario of K-10001: no other order of that account is placed on them."""
+        return {self.last_monday, self.in_transit, self.delayed, self.partial, self.same_day_pair,
+                self.certificate, self.old}  # fmt: skip
+
+
+def scenario_days(today: date) -> ScenarioDays:
+    """Each scenario at its usual distance from today, moved by a day where last Monday already took it.
+
+    Last Monday is 1 to 7 days back, so only 4711 (4 days back, 3 on a Friday) and 4715 (6 days back, 5 on a
+    Sunday) can meet it; the others are further back than any last Monday.
+    """
+    taken = {last_monday(today)}
+
+    def first_free(*days_back: int) -> date:
+        day = next(d for d in (today - timedelta(days=n) for n in days_back) if d not in taken)
+        taken.add(day)
+        return day
+
+    return ScenarioDays(
+        last_monday=last_monday(today),
+        in_transit=first_free(4, 3, 5),
+        delayed=first_free(6, 5, 7),
+        partial=first_free(8),
+        same_day_pair=first_free(9),
+        certificate=first_free(20),
+        old=first_free(75),
+        other_account=today - timedelta(days=12),
+    )
 
 
 @dataclass
@@ -127,7 +172,8 @@ class DemoSeeder:
         self.db = db
         self.settings = settings
         self.products_csv = products_csv
-        self.today = today or berlin_today()
+        self.today = today or clock.today(settings)
+        self.days = scenario_days(self.today)
         self.rng = random.Random(seed)
         self.products: dict[str, dict[str, Any]] = {}
         self.prices: dict[tuple[str, str], Decimal] = {}
@@ -366,9 +412,9 @@ class DemoSeeder:
     def _scenarios(self) -> None:
         t = self.today
         year = t.year
-        k1 = "K-10001"
+        k1 = SCENARIO_ACCOUNT
         # 4700: older order with a hose and a discontinued coupling, fully delivered.
-        d = t - timedelta(days=75)
+        d = self.days.old
         oid, lines = self._order(
             k1, "u-1002", d, [(self.sku_hose, 25), (self.sku_discontinued, 10)],
             number="4700", po=f"PO-{year}-0702", status="delivered", expected=d + timedelta(days=4),
@@ -377,7 +423,7 @@ class DemoSeeder:
                    expected=d + timedelta(days=4), delivered=d + timedelta(days=4), status="delivered")
         self._doc(k1, "invoice", "RE-4700", oid, None, None, None, d + timedelta(days=2))
         # 4702: hygienic fittings, delivery 80012 with a 3.1 certificate (per batch).
-        d = t - timedelta(days=20)
+        d = self.days.certificate
         oid, lines = self._order(
             k1, "u-1002", d, [(self.sku_hygienic, 12), (self.sku_oring, 20)],
             number="4702", po=f"PO-{year}-0744", status="delivered", expected=d + timedelta(days=5),
@@ -390,7 +436,7 @@ class DemoSeeder:
         self._doc(k1, "declaration_of_conformity", f"DoC-{self.sku_hygienic}", oid, None, self.sku_hygienic,
                   None, d + timedelta(days=3))
         # Two orders of Anna on the same day.
-        d = t - timedelta(days=9)
+        d = self.days.same_day_pair
         for number, po, items in (
             ("4720", f"PO-{year}-0790", [(self.sku_push_in, 100), (self.sku_valve, 2)]),
             ("4721", f"PO-{year}-0791", [(self.sku_oring, 30)]),
@@ -402,7 +448,7 @@ class DemoSeeder:
                        delivered=d + timedelta(days=3), status="delivered")
             self._doc(k1, "invoice", f"RE-{number}", oid, None, None, None, d + timedelta(days=1))
         # 4712: partial delivery (Lena); the coupling follows.
-        d = t - timedelta(days=8)
+        d = self.days.partial
         oid, lines = self._order(
             k1, "u-1004", d, [(self.sku_push_in, 40), (self.sku_coupling, 6)],
             number="4712", po=f"PO-{year}-0801", status="partially_shipped", expected=t + timedelta(days=4),
@@ -410,7 +456,7 @@ class DemoSeeder:
         self._ship(oid, k1, [(lines[0], 40), (lines[1], 2)], shipped=d + timedelta(days=1),
                    expected=d + timedelta(days=3), delivered=d + timedelta(days=3), status="delivered")
         # 4715: delayed shipment with a reason (Thomas).
-        d = t - timedelta(days=6)
+        d = self.days.delayed
         oid, lines = self._order(
             k1, "u-1002", d, [(self.sku_hygienic, 8)],
             number="4715", po=f"PO-{year}-0809", status="shipped", expected=t - timedelta(days=1),
@@ -418,7 +464,7 @@ class DemoSeeder:
         self._ship(oid, k1, [(lines[0], 8)], shipped=d + timedelta(days=2), expected=t + timedelta(days=5),
                    delivered=None, status="delayed", delay=DELAYS[0], carrier="DB Schenker")
         # 4711: Anna, in transit with DHL tracking.
-        d = t - timedelta(days=4)
+        d = self.days.in_transit
         oid, lines = self._order(
             k1, "u-1001", d, [(self.sku_push_in, 50), (self.sku_coupling, 4)],
             number="4711", po=f"PO-{year}-0815", status="shipped", expected=t + timedelta(days=1),
@@ -428,15 +474,15 @@ class DemoSeeder:
                    number="80031", carrier="DHL", certificate_skus=[self.sku_coupling])  # fmt: skip
         self._doc(k1, "invoice", "RE-4711", oid, None, None, None, t - timedelta(days=1))
         # Last Monday (Anna): O-rings, a discontinued article, a price change and an out-of-stock article.
-        d = last_monday(t)
+        d = self.days.last_monday
         self._order(
             k1, "u-1001", d,
             [(self.sku_oring, 50), (self.sku_discontinued, 20), (self.sku_push_in, 30), (self.sku_out_of_stock, 5)],
-            number=str(FIRST_BULK_ORDER - 1), po=f"PO-{year}-0822", status="in_progress",
+            number=LAST_MONDAY_ORDER, po=f"PO-{year}-0822", status="in_progress",
             expected=t + timedelta(days=3), old_price_for=[self.sku_push_in, self.sku_oring],
         )  # fmt: skip
         # 4800: another account (cross-account tests), with documents.
-        d = t - timedelta(days=12)
+        d = self.days.other_account
         k2 = "K-10002"
         oid, lines = self._order(k2, "u-2001", d, [(self.sku_hygienic, 4)], number="4800",
                                  po=f"PO-{year}-0815", status="delivered", expected=d + timedelta(days=3))
@@ -458,8 +504,11 @@ class DemoSeeder:
         old_skus = skus + self.discontinued * 3
         days = [self.today - timedelta(days=int(365 * rng.random() ** 1.15)) for _ in range(n)]
         days.sort()
+        reserved = self.days.account_days()
         for i, day in enumerate(days):
             customer = rng.choices(accounts, weights)[0]
+            if customer == SCENARIO_ACCOUNT and day in reserved:
+                customer = accounts[(accounts.index(customer) + 1) % len(accounts)]
             user = rng.choice(buyers[customer])
             age = (self.today - day).days
             pool = old_skus if age > 90 else skus
@@ -469,7 +518,8 @@ class DemoSeeder:
                 mq = self.products[sku]["min_order_qty"]
                 items.append((sku, mq * rng.choice((1, 1, 2, 5, 10))))
             number = str(FIRST_BULK_ORDER + i)
-            po = f"PO-{day.year}-{i % 10000:04d}" if rng.random() < 0.7 else None
+            # 1000-9999: never one of the scenario references (PO-<year>-0702 ... 0822), at any number of orders
+            po = f"PO-{day.year}-{1000 + i % 9000:04d}" if rng.random() < 0.7 else None
             lead = max(self.products[s]["lead_time_days"] for s, _ in items)
             expected = day + timedelta(days=max(2, lead + 2))
             if age == 0:

@@ -45,3 +45,10 @@ async def run(action: Any, t: Tracker) -> tuple[CollectingDispatcher, list[dict[
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, t, {})
     return dispatcher, events
+
+
+def slot_value(events: list[dict[str, Any]], name: str) -> Any:
+    """The value the action set for a slot; fails the test clearly (a bare next() in a coroutine does not)."""
+    values = [e.get("value") for e in events if e.get("event") == "slot" and e.get("name") == name]
+    assert values, f"the action set no slot {name!r}: {events}"
+    return values[-1]

@@ -1,6 +1,7 @@
 """A seeded SQLite commerce database for the self-service action tests, built once per test process.
 
-Seeded relative to today (not a fixed date) because the actions read "letzten Montag" against the real clock.
+Seeded relative to the clock's today (`assistant.clock`, pinned by ASSISTANT_TODAY in CI's weekday runs), because
+the actions read "letzten Montag" against that clock. Which order plays which role comes from the seed.
 """
 
 from __future__ import annotations
@@ -10,14 +11,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from assistant import clock
 from assistant.commerce.approvals import ApprovalService
 from assistant.commerce.db import Database, make_engine
 from assistant.commerce.documents import DocumentService
 from assistant.commerce.orders import OrderService
 from assistant.commerce.prices import PriceService
-from assistant.commerce.reorder import DraftService, berlin_today
+from assistant.commerce.reorder import DraftService
 from assistant.commerce.repository import SqlCommerceRepository
-from assistant.commerce.seed import last_monday, seed_demo
+from assistant.commerce.seed import LAST_MONDAY_ORDER, seed_demo
 from assistant.identity import BuyerIdentity
 from assistant.settings import PROJECT_ROOT, Settings
 
@@ -42,14 +44,12 @@ def services() -> Services:
     url = f"sqlite:///{var / 'commerce.db'}"
     db = Database(url, make_engine(url))
     db.upgrade()
-    today = berlin_today(settings)
+    today = clock.today(settings)
     seed_demo(db, PROJECT_ROOT / "knowledge" / "products.csv", orders=200, today=today, settings=settings)
     repo = SqlCommerceRepository(db)
     orders = OrderService(repo)
-    monday = repo.orders_near("K-10001", last_monday(today), 5)
-    number = next(o.order_number for o in monday if o.user_id == "u-1001" and o.order_date == last_monday(today))
     return Services(repo, settings, orders, DraftService(repo, settings=settings), ApprovalService(repo, settings),
-                    DocumentService(repo, settings), PriceService(repo), number)
+                    DocumentService(repo, settings), PriceService(repo), LAST_MONDAY_ORDER)
 
 
 def person(email: str) -> BuyerIdentity:

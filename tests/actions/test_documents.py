@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from assistant.actions.documents import ActionRequestDocument, wanted_kinds
 from assistant.commerce.links import LinkSigner
-from tests.actions.helpers import run, texts, tracker
+from tests.actions.helpers import run, slot_value, texts, tracker
 from tests.actions.orders_support import ANNA, JONAS, SABINE, services
 
 
@@ -156,7 +156,7 @@ async def test_invoice_of_one_of_two_orders_asks_which_and_the_choice_sends_it()
 
     dispatcher, events = await run(action(), tracker("Rechnung der Bestellung von vor 9 Tagen", "request_document",
                                                      ANNA))
-    choice = next(e["value"] for e in events if e.get("name") == "orders_choice")
+    choice = slot_value(events, "orders_choice")
     assert choice.startswith("documents=invoice:") and {"4720", "4721"} <= set(choice.split(":")[1].split(","))
     chooser = ActionChooseOrder(services().orders, documents=services().documents)
     dispatcher, _ = await run(chooser, tracker("/choose_order", "choose_order", ANNA, slots={"orders_choice": choice},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.actions.quickorder import ActionQuickOrder, quick_order_messages
 from assistant.actions.reorder import ActionChangeDraft
-from tests.actions.helpers import run, texts, tracker
+from tests.actions.helpers import run, slot_value, texts, tracker
 from tests.actions.orders_support import ANNA, EMMA, JONAS, services
 
 
@@ -24,7 +24,7 @@ async def test_pasted_list_becomes_a_draft_with_customer_prices_de() -> None:
     special = services().repo.customer_prices("K-10001", ["3S-1208"])
     if "3S-1208" in special:
         assert f"{special['3S-1208']:.2f}".replace(".", ",") + " EUR" in text
-    draft_id = next(e["value"] for e in events if e.get("name") == "orders_draft_id")
+    draft_id = slot_value(events, "orders_draft_id")
     assert {"event": "slot", "timestamp": None, "name": "orders_draft_open", "value": True} in events
     assert buttons(dispatcher)[0] == {"title": "Bestellen", "payload": f'/confirm_order{{"draft_id":"{draft_id}"}}'}
 
@@ -38,7 +38,7 @@ async def test_multiline_list_in_english_with_a_typo_offers_the_closest_articles
                       (m["custom"].get("text") or ""))
     titles = [b["title"] for b in suggestion["buttons"]]
     assert titles[0].startswith("3S-1208") or any(t.startswith("3S-1208") for t in titles)
-    draft_id = next(e["value"] for e in events if e.get("name") == "orders_draft_id")
+    draft_id = slot_value(events, "orders_draft_id")
     payload = suggestion["buttons"][0]["payload"]
     assert payload.startswith("/change_draft{") and draft_id in payload and '"quantity":15' in payload
     # Picking the suggestion adds it to the same draft.
@@ -78,7 +78,7 @@ def test_the_upload_path_shares_the_builder() -> None:
 async def test_quick_order_and_draft_edit_cover_each_others_misclassified_turns() -> None:
     """DIET confuses "add 10x 3S-1208" (edit) and "80x A und 20x B" (new list): the actions route by state."""
     dispatcher, events = await run(action(), tracker("50x 3S-1208", "quick_order", ANNA))
-    draft_id = next(e["value"] for e in events if e.get("name") == "orders_draft_id")
+    draft_id = slot_value(events, "orders_draft_id")
     slots = {"orders_draft_id": draft_id}
     dispatcher, events = await run(action(), tracker("füge noch 10x QC-300-08 hinzu", "quick_order", ANNA,
                                                      slots=slots))

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from assistant.actions.reorder import ActionChangeDraft, ActionConfirmOrder, ActionReorder
 from assistant.commerce.models import Order, OutboxMessage
-from tests.actions.helpers import run, texts, tracker
+from tests.actions.helpers import run, slot_value, texts, tracker
 from tests.actions.orders_support import ANNA, EMMA, JONAS, THOMAS, services
 
 
@@ -14,10 +14,6 @@ def actions() -> tuple[ActionReorder, ActionChangeDraft, ActionConfirmOrder]:
     s = services()
     return (ActionReorder(s.drafts, s.orders), ActionChangeDraft(s.drafts, s.orders),
             ActionConfirmOrder(s.drafts, s.orders))
-
-
-def slot(events: list[dict], name: str) -> object:
-    return next(e["value"] for e in events if e.get("event") == "slot" and e.get("name") == name)
 
 
 def buttons(dispatcher) -> list[dict]:
@@ -38,7 +34,7 @@ async def test_reorder_last_monday_flags_every_change_and_places_with_the_confir
     assert "nicht auf Lager, Lieferzeit" in text
     assert "ausgelaufen, Nachfolger " in text
     assert "Seit damals geändert: 2 Preisänderung(en), 1 Artikel nicht auf Lager, 1 ausgelaufene(r) Artikel" in text
-    draft_id = slot(events, "orders_draft_id")
+    draft_id = slot_value(events, "orders_draft_id")
     confirm_button = buttons(dispatcher)[0]
     assert confirm_button["title"] == "Mit Nachfolgeartikel bestellen"
     assert confirm_button["payload"] == (
@@ -51,7 +47,7 @@ async def test_reorder_last_monday_flags_every_change_and_places_with_the_confir
     placed = texts(dispatcher)[0]
     assert placed.startswith("Vielen Dank! Ihre Bestellung ist aufgegeben: Auftrag ")
     assert "Voraussichtliche Lieferung:" in placed
-    assert slot(events, "orders_draft_id") is None
+    assert slot_value(events, "orders_draft_id") is None
     # Pressing the button again never places a second order.
     again, _ = await run(confirm, tracker(confirm_button["payload"], "confirm_order", ANNA, entities=entities))
     assert "bereits als Auftrag" in texts(again)[0] and "nicht noch einmal bestellt" in texts(again)[0]
@@ -63,7 +59,7 @@ async def test_reorder_in_english_and_edits_in_free_text() -> None:
     dispatcher, events = await run(reorder, tracker("reorder last Monday's order", "reorder", ANNA, language="en"))
     assert texts(dispatcher)[0].startswith("Reorder of order")
     assert "price changed: was" in texts(dispatcher)[0]
-    draft_id = slot(events, "orders_draft_id")
+    draft_id = slot_value(events, "orders_draft_id")
     slots = {"orders_draft_id": draft_id}
     dispatcher, _ = await run(change, tracker("position 3 to 40 pieces", "change_draft", ANNA, language="en",
                                               slots=slots))
@@ -79,7 +75,7 @@ async def test_reorder_in_english_and_edits_in_free_text() -> None:
 async def test_successor_and_drop_unavailable_buttons() -> None:
     reorder, change, _ = actions()
     _, events = await run(reorder, tracker("Bestellung vom letzten Montag nochmal", "reorder", ANNA))
-    draft_id = slot(events, "orders_draft_id")
+    draft_id = slot_value(events, "orders_draft_id")
     dispatcher, _ = await run(change, tracker("/change_draft", "change_draft", ANNA, entities=[
         {"entity": "draft_id", "value": draft_id}, {"entity": "draft_op", "value": "use_successor"}]))
     assert "ausgelaufen" not in texts(dispatcher)[0]
@@ -95,7 +91,7 @@ async def test_several_orders_on_one_day_are_offered_as_buttons_and_none_gives_t
     payloads = [b["payload"] for b in buttons(dispatcher)]
     assert '/choose_order{"order_number":"4720"}' in payloads and '/choose_order{"order_number":"4721"}' in payloads
     assert "mehrere Bestellungen" in texts(dispatcher)[0]
-    assert str(slot(events, "orders_choice")).startswith("reorder:")
+    assert str(slot_value(events, "orders_choice")).startswith("reorder:")
     dispatcher, _ = await run(reorder, tracker("reorder the order from 1 January 2020", "reorder", ANNA,
                                                language="en"))
     assert texts(dispatcher)[0] == "I could not find such an order in your account."
@@ -148,8 +144,8 @@ async def test_over_the_cost_centre_budget_goes_to_approval_in_english() -> None
 async def test_typed_yes_places_the_draft_as_offered_with_the_successor() -> None:
     reorder, _, confirm = actions()
     dispatcher, events = await run(reorder, tracker("Bestellung vom letzten Montag nochmal", "reorder", ANNA))
-    assert slot(events, "orders_draft_open") is True
-    slots = {"orders_draft_id": slot(events, "orders_draft_id"), "orders_draft_open": True}
+    assert slot_value(events, "orders_draft_open") is True
+    slots = {"orders_draft_id": slot_value(events, "orders_draft_id"), "orders_draft_open": True}
     dispatcher, events = await run(confirm, tracker("ja", "affirm", ANNA, slots=slots))
     assert texts(dispatcher)[0].startswith("Vielen Dank! Ihre Bestellung ist aufgegeben")
-    assert slot(events, "orders_draft_open") is False
+    assert slot_value(events, "orders_draft_open") is False

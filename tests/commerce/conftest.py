@@ -71,6 +71,7 @@ def new_database(backend: str, tmp: Path) -> tuple[Database, PgSchema | None]:
 def settings(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Settings:
     return Settings(
         var_dir=tmp_path_factory.mktemp(f"var-{backend}"),
+        today=TODAY,  # the services' clock agrees with the seed's day
         link_secret="test-link-secret-0123456789",
         link_ttl_s=600,
         public_url="http://testserver",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -23,7 +24,11 @@ from assistant.commerce.models import (
     Shipment,
     ShipmentLine,
 )
-from assistant.commerce.seed import last_monday, seed_demo
+from assistant.commerce.orders import OrderService
+from assistant.commerce.repository import SqlCommerceRepository
+from assistant.commerce.resolver import parse_order_reference
+from assistant.commerce.seed import LAST_MONDAY_ORDER, SCENARIO_NUMBERS, last_monday, scenario_days, seed_demo
+from assistant.identity import BuyerIdentity
 from assistant.settings import Settings
 
 from .conftest import PRODUCTS, new_database
@@ -97,9 +102,16 @@ def test_article_history_migration_keeps_the_data_and_backfills_the_lines(backen
             schema.drop()
 
 
-@pytest.mark.parametrize("today", [date(2026, 11, 23), date(2026, 11, 25), date(2026, 11, 29), date(2027, 1, 1)])
-def test_seed_invariants(tmp_path, today):
-    settings = Settings(var_dir=tmp_path / "var")
+# 14 consecutive days (every weekday twice, a month end) plus the year's edges and a leap day.
+SEED_DAYS = [date(2026, 11, 23) + timedelta(days=n) for n in range(14)] + [
+    date(2027, 1, 1), date(2026, 3, 1), date(2026, 12, 31), date(2028, 2, 29), date(2028, 3, 1),
+]
+
+
+@pytest.mark.parametrize("today", SEED_DAYS, ids=lambda d: f"{d:%a-%Y-%m-%d}")
+def test_seed_scenarios_hold_on_every_day(tmp_path, today):
+    """Each scenario the demo, docs and tests rely on, read the way a buyer asks for it."""
+    settings = Settings(var_dir=tmp_path / "var", today=today)
     url = f"sqlite:///{tmp_path / 'seed.db'}"
     database = Database(url, make_engine(url))
     database.upgrade()
@@ -107,47 +119,68 @@ def test_seed_invariants(tmp_path, today):
     assert result is not None and result.orders >= 200
     monday = last_monday(today)
     assert monday < today and monday.weekday() == 0 and (today - monday).days <= 7
+    days = scenario_days(today)
+    k1_days = [days.last_monday, days.in_transit, days.delayed, days.partial, days.same_day_pair,
+               days.certificate, days.old]
+    assert len(set(k1_days)) == len(k1_days), "two scenarios of K-10001 share a day"
+    now = datetime.combine(today, time(10, 0), ZoneInfo("Europe/Berlin"))
+    orders = OrderService(SqlCommerceRepository(database))
+    anna = BuyerIdentity("u-1001", "K-10001", frozenset({"buyer"}), "de")
+
+    def found(phrase: str, language: str = "de") -> list[str]:
+        return [o.order_number for o in orders.find_orders(anna, parse_order_reference(phrase, now, language), 10)]
+
+    # "letzten Montag" and "last Monday" are exactly one order: Anna's with the four flagged articles.
+    assert found("die Bestellung vom letzten Montag") == [LAST_MONDAY_ORDER]
+    assert found("my order from last Monday", "en") == [LAST_MONDAY_ORDER]
+    # 4711 is alone on its day and in transit; 4720 and 4721 share theirs; the others are alone on theirs.
+    for number, day in (("4711", days.in_transit), ("4715", days.delayed), ("4712", days.partial),
+                        ("4702", days.certificate), ("4700", days.old)):  # fmt: skip
+        assert found(f"Bestellung vom {day:%d.%m.%Y}") == [number], (number, day)
+    assert sorted(found(f"orders of {days.same_day_pair:%Y-%m-%d}", "en")) == ["4720", "4721"]
     with database.session() as s:
-        orders = s.scalars(select(Order)).all()
-        assert len(orders) >= 200
-        assert min(o.order_date for o in orders) >= today - timedelta(days=366)
-        assert max(o.order_date for o in orders) <= today
-        assert any(o.customer_id == "K-10001" and o.user_id == "u-1001" and o.order_date == monday for o in orders)
-        anna_days = [o.order_date for o in orders if o.user_id == "u-1001"]
-        assert any(anna_days.count(d) >= 2 for d in set(anna_days))
-        o4711 = next(o for o in orders if o.order_number == "4711")
-        assert o4711.customer_id == "K-10001"
-        ships = s.scalars(select(Shipment).where(Shipment.order_id == o4711.id)).all()
-        assert any(sh.status == "in_transit" and sh.tracking_url and sh.tracking_number for sh in ships)
+        all_orders = s.scalars(select(Order)).all()
+        by_number = {o.order_number: o for o in all_orders}
+        assert len(by_number) == len(all_orders)
+        assert min(o.order_date for o in all_orders) >= today - timedelta(days=366)
+        assert max(o.order_date for o in all_orders) <= today
+        assert by_number["4711"].customer_id == "K-10001" and by_number["4711"].status == "shipped"
+        ships = s.scalars(select(Shipment).where(Shipment.order_id == by_number["4711"].id)).all()
+        assert [sh.status for sh in ships] == ["in_transit"] and ships[0].tracking_url and ships[0].carrier == "DHL"
+        assert ships[0].shipped_on <= today < ships[0].expected_on
+        assert by_number["4712"].status == "partially_shipped"
+        delayed = s.scalars(select(Shipment).where(Shipment.order_id == by_number["4715"].id)).one()
+        assert delayed.status == "delayed" and delayed.delay_reason_de and delayed.delay_reason_en
+        assert by_number["4800"].customer_id == "K-10002"
+        assert by_number["4800"].po_reference == by_number["4711"].po_reference  # same PO text, other account
         d80012 = s.scalars(select(Shipment).where(Shipment.delivery_number == "80012")).one()
-        assert d80012.customer_id == "K-10001"
+        assert d80012.customer_id == "K-10001" and d80012.order_id == by_number["4702"].id
         assert s.scalars(
             select(Document).where(Document.shipment_id == d80012.id, Document.kind == "certificate_3_1")
         ).all()
-        assert s.scalars(
-            select(Shipment).where(
-                Shipment.status == "delayed",
-                Shipment.delay_reason_de.is_not(None),
-                Shipment.delay_reason_en.is_not(None),
-            )
-        ).first()
-        assert any(o.status == "partially_shipped" for o in orders)
-        multi = s.execute(select(Shipment.order_id, func.count()).group_by(Shipment.order_id)).all()
-        assert any(n >= 2 for _, n in multi)  # partial deliveries in several shipments
-        discontinued = set(s.scalars(select(Product.sku).where(Product.status == "discontinued")))
-        line_skus = set(s.scalars(select(OrderLine.sku)))
-        assert discontinued & line_skus
-        assert any("O-Ring" in n for n in s.scalars(select(OrderLine.name)))
-        # Prices changed since: the last-Monday order has lines bought below today's price.
-        monday_ids = [o.id for o in orders if o.user_id == "u-1001" and o.order_date == monday]
-        today_price = {p.sku: p.list_price_eur for p in s.scalars(select(Product))} | dict(
+        # No bulk order of K-10001 on a scenario day, and no bulk PO equal to a scenario PO.
+        scenario_pos = {by_number[n].po_reference for n in SCENARIO_NUMBERS}
+        for o in all_orders:
+            if o.order_number not in SCENARIO_NUMBERS:
+                assert not (o.customer_id == "K-10001" and o.order_date in k1_days), o.order_number
+                assert o.po_reference not in scenario_pos, o.order_number
+        # The last-Monday order: O-rings, a discontinued article, a price rise since, an article out of stock.
+        monday_order = by_number[LAST_MONDAY_ORDER]
+        assert monday_order.order_date == monday and monday_order.user_id == "u-1001"
+        lines = s.scalars(select(OrderLine).where(OrderLine.order_id == monday_order.id)).all()
+        products = {p.sku: p for p in s.scalars(select(Product))}
+        today_price = {sku: p.list_price_eur for sku, p in products.items()} | dict(
             s.execute(
                 select(CustomerPrice.sku, CustomerPrice.price_eur).where(CustomerPrice.customer_id == "K-10001")
             ).all()
         )
-        lines = s.scalars(select(OrderLine).where(OrderLine.order_id.in_(monday_ids))).all()
+        assert any("O-Ring" in line.name for line in lines)
+        assert any(products[line.sku].status == "discontinued" for line in lines)
         assert any(line.unit_price_eur < today_price[line.sku] for line in lines)
-        assert len({o.order_number for o in orders}) == len(orders)
+        assert any(products[line.sku].stock_qty == 0 for line in lines)
+        multi = s.execute(select(Shipment.order_id, func.count()).group_by(Shipment.order_id)).all()
+        assert any(n >= 2 for _, n in multi)  # partial deliveries in several shipments
+    database.dispose()
 
 
 def test_seed_is_deterministic_and_if_empty_keeps_data(tmp_path):
