@@ -133,14 +133,16 @@ _FAMILIES: list[tuple[str, str]] = [
     (r"antrieb|\bdrive\b|zahnriemen|timing belt|getriebe|gearbox|kette\b|\bchain\b|lager\b|bearing", "drive"),
 ]
 
-_NUM = r"[-−–]?\s?\d+(?:[.,]\d+)?"
+# A number starts where no digit or decimal separator precedes it: without the lookbehind every position inside a
+# long digit run would start a match of its own, and parsing 2,000 digits took a second (quadratic).
+_NUM = r"[-−–]?\s?(?<![\d.,])\d+(?:[.,]\d+)?"
 _DEG = r"\s?(?:°\s?C|° ?celsius|grad(?:\s?celsius)?|degrees?(?:\s?c(?:elsius)?)?|deg\s?c|°)"
 _RANGE_T = re.compile(
     rf"(?:von|from|zwischen|between)?\s?({_NUM}){_DEG}?\s?(?:bis|to|und|and|-|…|\.\.)\s?({_NUM}){_DEG}",
     re.IGNORECASE,
 )
 _SINGLE_T = re.compile(rf"({_NUM}){_DEG}(?![a-z])", re.IGNORECASE)
-_PRESSURE = re.compile(r"(\d+(?:[.,]\d+)?)\s?(bar|psi|mpa)\b", re.IGNORECASE)
+_PRESSURE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s?(bar|psi|mpa)\b", re.IGNORECASE)
 _PN = re.compile(r"\bPN\s?(\d{1,3})\b", re.IGNORECASE)
 _SIZES = re.compile(
     r"""

@@ -67,6 +67,12 @@ def new_database(backend: str, tmp: Path) -> tuple[Database, PgSchema | None]:
     return Database(schema.url), schema
 
 
+@pytest.fixture(autouse=True)
+def _pinned_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seed's TODAY is the day of every service here, including those that read the global settings."""
+    monkeypatch.setenv("ASSISTANT_TODAY", TODAY.isoformat())
+
+
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Settings:
     return Settings(

@@ -6,13 +6,14 @@ import json
 import socket
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from assistant import clock
 from assistant.commerce.domain import OutboxItem
 from assistant.commerce.models import OutboxMessage
 from assistant.commerce.outbox import OutboxDispatcher, add_to_outbox
@@ -111,7 +112,7 @@ def test_retry_with_backoff_until_the_server_is_back(db, settings, smtp):
     sink, port = smtp
     topic = f"t-{uuid.uuid4().hex[:8]}"
     [message_id] = enqueue(db, topic, 1)
-    now = [datetime.now(UTC)]
+    now = [clock.now()]
     down = dispatcher(db, settings, free_port(), clock=lambda: now[0])
     assert down.run_once() == 0
     [row] = rows(db, topic)
@@ -129,7 +130,7 @@ def test_retry_with_backoff_until_the_server_is_back(db, settings, smtp):
 def test_gives_up_after_max_attempts(db, settings):
     topic = f"t-{uuid.uuid4().hex[:8]}"
     enqueue(db, topic, 1)
-    now = [datetime.now(UTC)]
+    now = [clock.now()]
     down = dispatcher(db, settings, free_port(), clock=lambda: now[0], max_attempts=2)
     for _ in range(3):
         down.run_once()
@@ -142,7 +143,7 @@ def test_crash_between_send_and_mark_resends_with_the_same_message_id(db, settin
     sink, port = smtp
     topic = f"t-{uuid.uuid4().hex[:8]}"
     [message_id] = enqueue(db, topic, 1)
-    now = [datetime.now(UTC)]
+    now = [clock.now()]
     crashing = dispatcher(db, settings, port, clock=lambda: now[0], lease_s=30)
 
     def crash(*args, **kwargs):
@@ -177,7 +178,7 @@ def test_webhook_carries_idempotency_key_and_retries(db, settings):
         calls.append(request)
         return httpx.Response(500 if len(calls) == 1 else 204)
 
-    now = [datetime.now(UTC)]
+    now = [clock.now()]
     d = OutboxDispatcher(
         db, settings, base_backoff_s=1, clock=lambda: now[0], http=httpx.Client(transport=httpx.MockTransport(handler))
     )
@@ -194,7 +195,7 @@ def test_an_unreachable_mail_server_is_tried_once_per_pass(db, settings, smtp):
     sink, port = smtp
     topic = f"t-{uuid.uuid4().hex[:8]}"
     ids = enqueue(db, topic, 5)
-    now = [datetime.now(UTC)]
+    now = [clock.now()]
     down = dispatcher(db, settings, free_port(), clock=lambda: now[0])
     assert down.run_once() == 0
     attempts = [r.attempts for r in rows(db, topic)]
