@@ -103,6 +103,7 @@ calendar: setup train ## the date-sensitive tests with the clock pinned to a Thu
 
 bench: setup train data index ## benchmarks against the running stack; results in var/bench/ and docs/benchmarks.md
 	$(PY) -m assistant.bench
+	$(PY) tools/bench_parsers.py
 
 eval: setup index ## retrieval evaluation: hit@1, hit@5, MRR for BM25, dense and hybrid
 	$(PY) -m assistant.retrieval.eval

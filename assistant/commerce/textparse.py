@@ -1,9 +1,15 @@
-"""Quantities and edits as buyers type them: pasted order lists and changes to a draft, German and English.
+r"""Quantities and edits as buyers type them: pasted order lists and changes to a draft, German and English.
 
 Pure text functions, no database: the reorder and quick-order actions call them and decide what to ask.
 Nothing is guessed silently: a line whose quantity is zero, negative, absurd or not a number is reported
 with a reason code, and an edit that matches no position (or several, where one was meant) comes back as
 ``kind="unmatched"`` with the phrase, so the caller can ask instead of changing the wrong position.
+
+Every pattern here is linear in its input (messages are hostile until proven otherwise): whitespace and number
+runs are matched possessively (``\s*+``, ``[\d.,']*+``, Python 3.11), so the engine never tries every way of
+splitting one run between two quantifiers, and searches that start with a run only start where the run starts.
+A digit, 1,900 spaces and an article number once took 11 s here; ``tests/test_parsers_linear.py`` fuzzes every
+parser and ``tools/bench_parsers.py`` times each one's worst case at the message limit.
 
 Reason codes: ``zero``, ``negative``, ``too_large`` (over MAX_QTY), ``not_a_number`` (letters, fractions),
 ``missing_quantity`` (an article without a quantity), ``too_many_lines`` (over MAX_LINES lines pasted);
@@ -36,6 +42,8 @@ def _words(block: str) -> list[str]:
 
 _QTY_UNIT = r"(?:x|×|\*|stk\.?|stück|stueck|st\.|pcs\.?|pieces?|pc\.?|ea\.?|units?|mal|teile)"
 _NUMBER = r"[+-]?\d[\d.,']*"
+# A number only starts where no number run is going on ("1'1'1'..." would otherwise start a match at every digit).
+_NUMBER_START = r"(?<![\w.,])(?<!\d')"
 _NUMBER_WORDS = {
     "eins": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "fuenf": 5, "sechs": 6, "sieben": 7, "acht": 8,
     "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12, "zwoelf": 12, "zwanzig": 20, "fünfzig": 50, "hundert": 100,
@@ -84,11 +92,15 @@ class DraftEdit:
 # ------------------------------------------------------------------------------------------ quantities
 
 
+_UNIT_SUFFIX = re.compile(rf"(?<!\s)\s*+{_QTY_UNIT}$")
+_UNIT_PREFIX = re.compile(rf"^{_QTY_UNIT}\s*+")
+
+
 def parse_qty(token: str) -> tuple[int | None, str | None]:
     """(quantity, None) or (None, reason code). Accepts "50", "1.000", "1,000", "50x", "50 Stk.", "zehn"."""
     raw = unicodedata.normalize("NFKC", token).strip().lower()
-    raw = re.sub(rf"\s*{_QTY_UNIT}$", "", raw).strip()
-    raw = re.sub(rf"^{_QTY_UNIT}\s*", "", raw).strip()
+    raw = _UNIT_SUFFIX.sub("", raw).strip()
+    raw = _UNIT_PREFIX.sub("", raw).strip()
     if raw in _NUMBER_WORDS:
         return _NUMBER_WORDS[raw], None
     sign = -1 if raw.startswith(("-", "−")) else 1
@@ -109,19 +121,23 @@ def parse_qty(token: str) -> tuple[int | None, str | None]:
     return value, None
 
 
+# Nothing after a number can start with a digit, '.', ',' or "'", so taking its run possessively loses no match.
 _BEFORE_QTY = re.compile(
-    rf"(?:^|[\s(])(?P<q>{_NUMBER})\s*(?P<u>{_QTY_UNIT})?\s*(?:von|vom|of|der|des|from|:)?\s*$", re.I
+    rf"(?:^|[\s(])(?P<q>[+-]?\d[\d.,']*+)(?:\s*+(?P<u>{_QTY_UNIT}))?(?:\s*+(?:von|vom|of|der|des|from|:))?\s*+$",
+    re.I,
 )
 _AFTER_QTY = re.compile(
-    rf"^\s*(?P<m>x|×|\*|:|=|à|a)?\s*(?P<q>{_NUMBER})(?:\s*(?P<u>{_QTY_UNIT})(?![\w])|(?![\w.,]))", re.I
+    rf"^\s*+(?:(?P<m>x|×|\*|:|=|à|a)\s*+)?(?P<q>{_NUMBER})(?:\s*+(?P<u>{_QTY_UNIT})(?![\w])|(?![\w.,]))", re.I
 )
-_MARKED_QTY = re.compile(rf"(?<![\w.,])(?P<q>{_NUMBER})\s*{_QTY_UNIT}(?![\w])", re.I)
-_MEASURE_AFTER = re.compile(r"^\s*(?:mm|cm|m|bar|psi|°|grad|c|k|kg|g|l|dn|nw|v|w|kw|hz|%|zoll|inch)(?![\w])", re.I)
-_AFTER_BAD = re.compile(r"^\s*(?:x|×|\*|:|=)\s*(?P<q>[^\s,;]+)", re.I)
-_BEFORE_BAD = re.compile(r"(?:^|\s)(?P<q>[^\s,;]+)\s*(?:x|×|\*)\s*$", re.I)
+_MARKED_QTY = re.compile(rf"{_NUMBER_START}(?P<q>{_NUMBER})\s*+{_QTY_UNIT}(?![\w])", re.I)
+_MEASURE_AFTER = re.compile(r"^\s*+(?:mm|cm|m|bar|psi|°|grad|c|k|kg|g|l|dn|nw|v|w|kw|hz|%|zoll|inch)(?![\w])", re.I)
+_AFTER_BAD = re.compile(r"^\s*+(?:x|×|\*|:|=)\s*+(?P<q>[^\s,;]+)", re.I)
+_BEFORE_BAD = re.compile(r"(?:^|\s)(?P<q>[^\s,;]+)\s*+(?:x|×|\*)\s*+$", re.I)
+_NUMBER_WORD = "|".join(_NUMBER_WORDS)
 _WORD_QTY_BEFORE = re.compile(
-    r"(?:^|\s)(?P<q>" + "|".join(_NUMBER_WORDS) + rf")\s*(?:{_QTY_UNIT})?\s*(?:von|of)?\s*$", re.I
+    rf"(?:^|\s)(?P<q>{_NUMBER_WORD})(?:\s*+(?:{_QTY_UNIT}))?(?:\s*+(?:von|of))?\s*+$", re.I
 )
+_WORD_QTY_AFTER = re.compile(rf"^\s*+(?P<q>{_NUMBER_WORD})(?:\s*+{_QTY_UNIT})?(?![\w])", re.I)
 
 
 def _qty_before(text: str) -> tuple[str, bool] | None:
@@ -148,15 +164,18 @@ def _qty_after(text: str) -> tuple[str, bool] | None:
     bad = _AFTER_BAD.match(text)
     if bad:
         return bad.group("q"), True
-    m = re.match(r"^\s*(?P<q>" + "|".join(_NUMBER_WORDS) + rf")(?:\s*{_QTY_UNIT})?(?![\w])", text, re.I)
+    m = _WORD_QTY_AFTER.match(text)
     if m:
         return m.group("q"), True
     return None
 
 
+_SEGMENT_SPLIT = re.compile(r";|(?<!\d),|,(?!\d)|(?<!\s)\s++(?:und|and|sowie|plus)\s++")
+
+
 def _split_segments(line: str) -> list[str]:
     """Split at ";" and at commas that are not decimal commas ("1,5" stays together)."""
-    return [s for s in re.split(r";|(?<!\d),|,(?!\d)|\s+(?:und|and|sowie|plus)\s+", line) if s.strip()]
+    return [s for s in _SEGMENT_SPLIT.split(line) if s.strip()]
 
 
 _HEADER_QTY = re.compile(r"^(?:menge|anzahl|qty|quantity|stück|stk\.?|amount|bestellmenge|order qty)$", re.I)
@@ -279,8 +298,8 @@ _FILLER = frozenset(_words(
 ))
 
 _POSITION = re.compile(
-    r"(?<![\w])(?:positionen|positions|position|pos|zeile|zeilen|line|lines|item|items)\.?\s*(?:nr\.?|no\.?|#)?\s*"
-    r"(?P<n>\d{1,3}(?:\s*(?:,|und|and|&|\+)\s*\d{1,3})*)(?![\d])",
+    r"(?<![\w])(?:positionen|positions|position|pos|zeile|zeilen|line|lines|item|items)\.?\s*+(?:(?:nr\.?|no\.?|#)\s*+)?"
+    r"(?P<n>\d{1,3}(?:\s*+(?:,|und|and|&|\+)\s*+\d{1,3})*)(?![\d])",
     re.I,
 )
 _REMOVE = re.compile(
@@ -309,11 +328,17 @@ _SCALE = re.compile(
 # "Position 2 und 3 entfernen" stays one clause; "auf 20 und 3S-1208 auf 100" becomes two.
 _NOT_A_BARE_NUMBER = r"(?!\d{1,3}(?![\w-]))"
 _CLAUSE_SPLIT = re.compile(
-    rf"[;\n]|,\s*{_NOT_A_BARE_NUMBER}|\s+(?:und|and|sowie|außerdem|ausserdem|then|dann)\s+{_NOT_A_BARE_NUMBER}",
+    rf"[;\n]|,\s*+{_NOT_A_BARE_NUMBER}|(?<!\s)\s++(?:und|and|sowie|außerdem|ausserdem|then|dann)\s++{_NOT_A_BARE_NUMBER}",
     re.I,
 )
 _QTY_IN_CLAUSE = re.compile(
-    rf"(?<![\w.,/-])(?P<q>[+-]?\d[\d.,']*)(?![\w.,]*-\d)(?:\s*(?P<u>{_QTY_UNIT})(?![\w]))?", re.I
+    rf"(?<![\w.,/-])(?<!\d')(?P<q>[+-]?\d[\d.,']*+)(?![\w.,]*+-\d)(?:\s*+(?P<u>{_QTY_UNIT})(?![\w]))?", re.I
+)
+_WORD_QTY_IN_CLAUSE = re.compile(rf"(?<![\w])(?:auf|to|:)\s*+(?P<q>{_NUMBER_WORD}|[a-zäöü]++)(?![\w])", re.I)
+_EDIT_VERBS = re.compile(
+    r"(?<![\w])(?:ändern|aendern|ändere|change|set|setzen|setze|make|korrigier\w*|erhöh\w*|reduzier\w*|"
+    r"increase|reduce|menge|anzahl|stück|stueck|stk|pcs|pieces|bitte|please)(?![\w])",
+    re.I,
 )
 
 
@@ -418,19 +443,13 @@ def _analyse(clause: str) -> dict[str, Any]:
         qty_token = m.group("q")
         work = work[: m.start()] + " " + work[m.end():]
     else:
-        words_qty = re.search(
-            r"(?<![\w])(?:auf|to|:)\s*(?P<q>" + "|".join(_NUMBER_WORDS) + r"|[a-zäöü]+)(?![\w])", work, re.I
-        )
+        words_qty = _WORD_QTY_IN_CLAUSE.search(work)
         if words_qty and words_qty.group("q").lower() not in _FILLER:
             qty_token = words_qty.group("q")
             work = work[: words_qty.start("q")] + " " + work[words_qty.end("q"):]
     for pattern in (_SUCCESSOR, _REMOVE, _ADD):
         work = pattern.sub(" ", work)
-    work = re.sub(
-        r"(?<![\w])(?:ändern|aendern|ändere|change|set|setzen|setze|make|korrigier\w*|erhöh\w*|reduzier\w*|"
-        r"increase|reduce|menge|anzahl|stück|stueck|stk|pcs|pieces|bitte|please)(?![\w])",
-        " ", work, flags=re.I,
-    )
+    work = _EDIT_VERBS.sub(" ", work)
     words = [w for w in re.findall(r"[\wäöüß][\wäöüß-]*", work.lower()) if w not in _FILLER and len(w) >= 3]
     return {"clause": clause, "verb": verb, "targets_pos": targets_pos, "skus": skus, "qty": qty_token,
             "words": words, "pairs": pairs}

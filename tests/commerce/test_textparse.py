@@ -225,3 +225,16 @@ def test_empty_and_oversized_input() -> None:
     assert parse_draft_edit("", DRAFT) == []
     edits = parse_draft_edit("Position 2 auf 20 " + "x" * 5000, DRAFT)
     assert all(len(e.phrase) <= 200 for e in edits)
+
+
+# ------------------------------------------------------------------------------------------- hostile text
+def test_the_message_that_once_stalled_the_app_is_read_like_any_other() -> None:
+    """A digit, 1,900 spaces, a letter and an article: 11 s of backtracking once; now an article without quantity."""
+    parsed = parse_quick_order("1" + " " * 1900 + "a 3S-1208")
+    assert parsed.lines == [] and [(i.reason, i.sku) for i in parsed.issues] == [("missing_quantity", "3S-1208")]
+    assert parse_quick_order("50" + " " * 1900 + "x 3S-1208").lines == [("3S-1208", 50)]
+
+
+@pytest.mark.parametrize("text", ["Position 2, 3 entfernen", "remove positions 2,  3", "Position 2 und  3 löschen"])
+def test_a_list_of_positions_stays_one_clause_however_it_is_spaced(text: str) -> None:
+    assert brief(parse_draft_edit(text, DRAFT)) == [E("remove", 2, "OR-0250-E"), E("remove", 3, "HS-2010-25")]
