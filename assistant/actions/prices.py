@@ -14,7 +14,7 @@ from assistant.actions.base import AssistantAction, Events, Reply, Turn
 from assistant.actions.orders import entities, in_language, money, user_text
 from assistant.commerce.links import LinkSigner
 from assistant.commerce.orders import hint_filter
-from assistant.commerce.prices import PriceRow, PriceService, price_list_subject_id
+from assistant.commerce.prices import PriceRow, PriceService, price_list_subject_id, sees_account_prices
 from assistant.commerce.repository import get_repository
 from assistant.settings import get_settings
 
@@ -84,7 +84,7 @@ class ActionPriceList(AssistantAction):
         if not rows:
             reply.key("orders_prices_none")
             return []
-        logged_in = not turn.identity.is_anonymous
+        logged_in = sees_account_prices(turn.identity)  # technicians see list prices, like visitors
         head = reply.t("orders_prices_intro" if logged_in else "orders_prices_intro_anonymous")
         lines = [head] + [price_text(r, reply, turn.language, logged_in) for r in rows[:MAX_ROWS]]
         if len(rows) > MAX_ROWS:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from assistant import clock
 from assistant.commerce.db import Database, get_database
 from assistant.commerce.models import Base
+from assistant.sanitize import csv_cell
 
 log = logging.getLogger(__name__)
 
@@ -287,8 +288,8 @@ class Analytics:
 
 
 def _csv_safe(value: str) -> str:
-    """Spreadsheets execute cells starting with = + - @: neutralise them (CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """Spreadsheets execute cells starting with = + - @: neutralise them (CSV injection); one rule for every CSV."""
+    return csv_cell(value)
 
 
 @lru_cache(maxsize=1)

@@ -15,13 +15,13 @@ from assistant.commerce import validation
 from assistant.commerce.domain import DocumentInfo
 from assistant.commerce.links import LinkClaims, LinkSigner
 from assistant.commerce.pdfs import TITLES, render_pdf
+from assistant.commerce.prices import PRICE_ROLES  # who sees prices sees invoices: one rule
 from assistant.commerce.repository import CommerceRepository, get_repository
 from assistant.commerce.validation import Identity, require_account
 from assistant.errors import NotFound, PermissionDenied
 from assistant.settings import Settings, get_settings
 
 KINDS = ("invoice", "delivery_note", "certificate_3_1", "declaration_of_conformity")
-PRICE_ROLES = frozenset({"buyer", "approver"})
 
 
 @dataclass(frozen=True)

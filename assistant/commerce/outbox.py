@@ -11,7 +11,10 @@ Delivery guarantee (what "exactly once" means here, precisely):
   row's unique ``message_id``. Receivers that deduplicate on that id (mail archives, CRM webhooks)
   therefore see each message exactly once; without such deduplication the crash window gives at least once.
 - Failures are retried with exponential backoff up to ``max_attempts``; then the row is ``failed`` and
-  stays for an operator (nothing is silently dropped).
+  stays for an operator (nothing is silently dropped). Any exception while one message is built or sent counts
+  as that message's failed attempt, so a poisoned message ends as ``failed`` and never stops the others.
+- Header values pass through ``assistant.sanitize.one_line`` and recipients must be plain addresses: nothing a
+  person typed can add a header or a recipient.
 - When the mail server (or a webhook receiver) cannot be reached at all, the rest of that pass leaves the
   channel's rows alone: they are not claimed and use up no attempt, and the dead server is tried once per
   pass instead of once per waiting message (during an outage that was most of an app worker's time).
@@ -38,6 +41,7 @@ from assistant import clock
 from assistant.commerce.db import Database, get_database
 from assistant.commerce.domain import OutboxItem
 from assistant.commerce.models import OutboxMessage
+from assistant.sanitize import EMAIL_ADDRESS, one_line
 from assistant.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -189,13 +193,16 @@ class OutboxDispatcher:
 
     # -- sending -----------------------------------------------------------------------------------------
     def _send_email(self, row: OutboxMessage) -> None:
+        recipients = [one_line(r) for r in (row.recipient or "").split(";") if r.strip()]
+        if not recipients or not all(EMAIL_ADDRESS.fullmatch(r) for r in recipients):
+            raise SendError("smtp: not a plain e-mail address")  # nothing typed may add a header or a recipient
         msg = EmailMessage()
-        msg["From"] = self.settings.mail_from
-        msg["To"] = ", ".join(r for r in row.recipient.split(";") if r)
-        msg["Subject"] = row.subject
-        msg["Message-ID"] = row.message_id
-        msg["X-Assistant-Topic"] = row.topic
-        msg.set_content(row.body)
+        msg["From"] = one_line(self.settings.mail_from)
+        msg["To"] = ", ".join(recipients)
+        msg["Subject"] = one_line(row.subject)
+        msg["Message-ID"] = one_line(row.message_id)
+        msg["X-Assistant-Topic"] = one_line(row.topic)
+        msg.set_content(row.body or "")
         try:
             smtp = smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10)
         except (OSError, smtplib.SMTPConnectError) as exc:
@@ -242,6 +249,10 @@ class OutboxDispatcher:
             if claim is None:
                 continue  # another dispatcher has it
             row, token = claim
+            if row.attempts > self.max_attempts:
+                # every attempt was used and the last one never came back (the process died sending it)
+                self._finish(row, token, "gave up: the last attempt never finished")
+                continue
             try:
                 self.send(row)
             except SendError as exc:
@@ -249,6 +260,11 @@ class OutboxDispatcher:
                 self._finish(row, token, str(exc))
                 if exc.unreachable:
                     unreachable.add(server)
+                continue
+            except Exception as exc:  # a poisoned message (a header no mail library accepts, bad JSON ...)
+                # Counted like any failed attempt, so it ends as failed; the others in this pass go on.
+                log.warning("outbox message %s attempt %s failed: %s", row.id, row.attempts, type(exc).__name__)
+                self._finish(row, token, f"unexpected: {type(exc).__name__}")
                 continue
             self._finish(row, token, None)
             sent += 1

@@ -1,4 +1,10 @@
-"""Customer-specific prices: what this account pays today, or the list price / "on request" for visitors."""
+"""Customer-specific prices: what this account pays today, or the list price / "on request" for visitors.
+
+Who sees an account's prices: buyers and approvers (``PRICE_ROLES``), the people who order and pay. A technician of
+the account sees what a visitor sees (list price or "on request") and gets no price-list download, for the same
+reason technicians get no invoices: negotiated prices are commercial data, not technical data. One rule, here;
+documents.py and the price action read it.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,14 @@ from assistant.commerce.domain import FAMILIES, ProductInfo
 from assistant.commerce.repository import CommerceRepository, get_repository
 from assistant.commerce.validation import Identity
 from assistant.errors import InvalidInput, NotFound
+from assistant.sanitize import csv_cell
+
+PRICE_ROLES = frozenset({"buyer", "approver"})
+
+
+def sees_account_prices(identity: Identity) -> bool:
+    """True for a logged-in buyer or approver of an account; technicians and visitors see list prices."""
+    return not identity.is_anonymous and bool(identity.customer_id) and bool(identity.roles & PRICE_ROLES)
 
 
 @dataclass(frozen=True)
@@ -43,7 +57,7 @@ class PriceService:
 
     def unit_prices(self, identity: Identity, products: Iterable[ProductInfo]) -> dict[str, Decimal | None]:
         products = list(products)
-        if identity.is_anonymous or not identity.customer_id:
+        if not sees_account_prices(identity):
             return {
                 p.sku: (p.list_price_eur if self.show_list_prices_to_anonymous else None) for p in products
             }
@@ -53,9 +67,8 @@ class PriceService:
     def _rows(self, identity: Identity, products: list[ProductInfo]) -> list[PriceRow]:
         prices = self.unit_prices(identity, products)
         special = (
-            set()
-            if identity.is_anonymous or not identity.customer_id
-            else set(self.repo.customer_prices(identity.customer_id, [p.sku for p in products]))
+            set(self.repo.customer_prices(identity.customer_id or "", [p.sku for p in products]))
+            if sees_account_prices(identity) else set()
         )
         lang = identity.locale
         return [
@@ -100,7 +113,10 @@ class PriceService:
 
     @staticmethod
     def to_csv(rows: Iterable[PriceRow], lang: str = "de") -> str:
-        """Semicolon CSV with decimal comma for German Excel, comma CSV for English."""
+        """Semicolon CSV with decimal comma for German Excel, comma CSV for English.
+
+        Every cell goes through ``csv_cell``: a catalogue name starting with ``=`` or ``@`` is shown, not run.
+        """
         de = lang != "en"
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";" if de else ",")
@@ -123,7 +139,8 @@ class PriceService:
             else:
                 price = f"{r.price_eur:.2f}"
                 price = price.replace(".", ",") if de else price
-            writer.writerow([r.sku, r.name, price, r.price_unit, r.min_order_qty, r.lead_time_days, r.status])
+            writer.writerow([csv_cell(cell) for cell in
+                             (r.sku, r.name, price, r.price_unit, r.min_order_qty, r.lead_time_days, r.status)])
         return out.getvalue()
 
 

@@ -28,11 +28,12 @@ from assistant.commerce.outbox import add_to_outbox, webhook_items
 from assistant.commerce.repository import next_number
 from assistant.commerce.textparse import MAX_QTY, SKU_IN_TEXT
 from assistant.errors import InvalidInput
+from assistant.sanitize import EMAIL_ADDRESS, one_line
 from assistant.settings import Settings, get_settings
 
 MAX_LINES = 500
 MAX_FREE_TEXT = 2000
-EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})*\.[A-Za-z]{2,24}")
+EMAIL_RE = EMAIL_ADDRESS
 PHONE_RE = re.compile(r"(?<![\w])(?:\+|00)?[0-9][0-9 ()/\-]{5,22}[0-9](?![\w])")
 COUNTRIES: dict[str, tuple[str, ...]] = {
     "DE": ("deutschland", "germany", "de", "deu", "brd"),
@@ -514,7 +515,8 @@ class RfqService:
         }
         return [
             OutboxItem("email", "rfq.sales", ";".join(self.settings.sales_recipients),
-                       subject=f"Angebotsanfrage {reference} – {draft.company}", body=sales_body, payload=payload),
+                       subject=f"Angebotsanfrage {reference} – {one_line(draft.company, 120)}", body=sales_body,
+                       payload=payload),
             OutboxItem("email", "rfq.confirmation", draft.email or "",
                        subject=t["subject"].format(ref=reference), body=confirmation,
                        payload={"reference": reference}),
@@ -616,7 +618,8 @@ class CallbackService:
             payload = {"reference": reference, **req.to_dict()}
             ids = add_to_outbox(s, [
                 OutboxItem("email", "callback.sales", ";".join(self.settings.sales_recipients),
-                           subject=f"Rückrufbitte {reference} – {req.name}", body=body, payload=payload),
+                           subject=f"Rückrufbitte {reference} – {one_line(req.name, 120)}", body=body,
+                           payload=payload),
                 *webhook_items(self.settings, "callback.created", payload),
             ])
         return Submitted(reference, tuple(ids))

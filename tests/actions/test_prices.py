@@ -47,3 +47,17 @@ async def test_buyer_gets_a_signed_csv_link_visitor_does_not() -> None:
     assert documents and "/api/pricelists/" in documents[0]["items"][0]["url"]
     dispatcher, _ = await run(action(), tracker("price list o-rings", "price_list", language="en"))
     assert not [m for m in dispatcher.messages if m.get("custom", {}).get("type") == "documents"]
+
+
+async def test_a_technician_sees_list_prices_and_gets_no_price_list_in_both_languages() -> None:
+    from tests.actions.orders_support import JONAS
+
+    listed = services().repo.get_products(["3S-1208"])["3S-1208"].list_price_eur
+    for language, text, head in (("de", "Preisliste O-Ringe und 3S-1208", "Listenpreise"),
+                                 ("en", "price list 3S-1208", "List prices")):
+        t = tracker(text, "price_list", JONAS, language=language, entities=[{"entity": "sku", "value": "3S-1208"}])
+        dispatcher, _ = await run(action(), t)
+        reply = texts(dispatcher)[0]
+        assert reply.startswith(head) and ("Ihr Preis" not in reply and "your price" not in reply), reply
+        assert f"{listed:.2f}".replace(".", "," if language == "de" else ".") in reply
+        assert not [m for m in dispatcher.messages if m.get("custom", {}).get("type") == "documents"]

@@ -206,3 +206,60 @@ def test_an_unreachable_mail_server_is_tried_once_per_pass(db, settings, smtp):
     up.run_once()
     assert sorted(sink.ids().count(i) for i in ids) == [1] * 5
     assert all(r.status == "sent" for r in rows(db, topic))
+
+
+def test_a_poisoned_message_fails_alone_and_ends_as_failed(db, settings, smtp, monkeypatch):
+    """Any exception while one message is built or sent counts as its attempt; the others of the pass are sent."""
+    sink, port = smtp
+    topic = f"t-{uuid.uuid4().hex[:8]}"
+    ids = enqueue(db, topic, 3)
+    now = [clock.now()]
+    d = dispatcher(db, settings, port, clock=lambda: now[0], max_attempts=2)
+    real_send = d._send_email
+
+    def poisoned(row):
+        if row.message_id == ids[1]:
+            raise UnicodeEncodeError("ascii", "ä", 0, 1, "poisoned")  # not a SendError
+        real_send(row)
+
+    monkeypatch.setattr(d, "_send_email", poisoned)
+    assert d.run_once() == 2
+    poisoned_row = rows(db, topic)[1]
+    assert poisoned_row.status == "pending" and poisoned_row.attempts == 1
+    assert "UnicodeEncodeError" in poisoned_row.last_error
+    assert sorted(i for i in sink.ids() if i in ids) == sorted([ids[0], ids[2]])
+    now[0] += timedelta(seconds=5)
+    assert d.run_once() == 0
+    assert [(r.status, r.attempts) for r in rows(db, topic)] == [("sent", 1), ("failed", 2), ("sent", 1)]
+
+
+def test_a_message_whose_sender_died_every_time_is_given_up(db, settings, smtp):
+    """Claimed, never finished (the process died while sending), all attempts used: failed, not sent again."""
+    sink, port = smtp
+    topic = f"t-{uuid.uuid4().hex[:8]}"
+    [message_id] = enqueue(db, topic, 1)
+    with db.session() as s:
+        row = s.scalars(select(OutboxMessage).where(OutboxMessage.topic == topic)).one()
+        row.status, row.attempts, row.claimed_at = "sending", 2, clock.now() - timedelta(hours=1)
+    assert dispatcher(db, settings, port, max_attempts=2).run_once() == 0
+    [row] = rows(db, topic)
+    assert row.status == "failed" and "never finished" in row.last_error
+    assert message_id not in sink.ids()
+
+
+def test_typed_text_cannot_add_a_header_or_a_recipient(db, settings, smtp):
+    sink, port = smtp
+    topic = f"t-{uuid.uuid4().hex[:8]}"
+    with db.session() as s:
+        good, bad = add_to_outbox(s, [
+            OutboxItem("email", topic, "buyer@example.com", "Angebot – Firma\r\nBcc: victim@example.org", "Text"),
+            OutboxItem("email", topic, "buyer@example.com\r\nBcc: victim@example.org", "Offer", "Text"),
+        ])
+    d = dispatcher(db, settings, port, max_attempts=1)
+    assert d.run_once() == 1
+    [(message_id, recipients, content)] = [m for m in sink.messages if m[0] in (good, bad)]
+    assert message_id == good and recipients == ["buyer@example.com"]
+    header_names = [line.split(":", 1)[0].lower() for line in content.split("\n\n", 1)[0].splitlines()
+                    if line and not line[0].isspace()]
+    assert "bcc" not in header_names and header_names.count("subject") == 1  # the line break became a space
+    assert [r.status for r in rows(db, topic)] == ["sent", "failed"]

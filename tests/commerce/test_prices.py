@@ -56,3 +56,24 @@ def test_price_list_for_skus_and_bad_input(prices):
         prices.price_list(ANNA, family="toys")
     with pytest.raises(NotFound):
         prices.price(ANNA, "x' OR 1=1")
+
+
+def test_a_technician_sees_list_prices_like_a_visitor_not_the_accounts(prices, repo):
+    from .conftest import JONAS
+
+    special = repo.customer_prices("K-10001", ["3S-1208"])
+    listed = repo.get_products(["3S-1208"])["3S-1208"].list_price_eur
+    row = prices.price(JONAS, "3S-1208")
+    assert "3S-1208" in special and row.price_eur == listed and not row.is_customer_price
+    assert prices.price(ANNA, "3S-1208").price_eur == special["3S-1208"]
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_price_list_cells_are_shown_never_run_as_formulas(prices, lang):
+    from dataclasses import replace
+
+    [row] = prices.price_list(ANNA, skus=["3S-1208"])
+    hostile = replace(row, name='=HYPERLINK("http://evil.example","Klick")', price_unit="@SUM(1)\r\nx")
+    cells = list(csv.reader(io.StringIO(PriceService.to_csv([hostile], lang)), delimiter=";" if lang == "de" else ","))
+    assert cells[1][1].startswith("'=") and cells[1][3].startswith("'@") and "\r" not in cells[1][3]
+    assert len(cells) == 2  # the line break in a cell did not start a row
