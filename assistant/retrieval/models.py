@@ -236,5 +236,6 @@ class KnowledgeAnswer:
     messages: list[dict[str, Any]]
     answered: bool
     top_score: float
-    reason: str | None = None  # why unanswered: "no_documents" | "low_score" | "no_product_match" | ...
+    reason: str | None = None  # why unanswered: "no_documents" | "low_score" | "no_product_match" | "not_specified"
     hits: tuple[Hit, ...] = ()
+    verdict: str | None = None  # suitability: "yes" | "no" | "only_if" | "not_specified"

@@ -16,9 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from assistant.retrieval.answer import MIN_TERM_COVERAGE, AnswerInputs, compose, dense_threshold, mentions
+from assistant.retrieval.answering import Answerer
 from assistant.retrieval.cad import envelope
-from assistant.retrieval.constraints import Constraints, match_products, parse_constraints
 from assistant.retrieval.embedders import Embedder, make_embedder
 from assistant.retrieval.index import IndexStore, LoadedIndex
 from assistant.retrieval.loaders import MAX_FILE_BYTES, SKU_RE
@@ -54,6 +53,7 @@ class KnowledgeService:
         self._auto_build = auto_build
         self._lock = threading.RLock()
         self._loaded: LoadedIndex | None = None
+        self._answerer: Answerer | None = None
         self._last_poll = 0.0
 
     # ------------------------------------------------------------ wiring
@@ -151,104 +151,23 @@ class KnowledgeService:
             "issues": m.get("issues", []),
         }
 
-    def _relevance(self, question: str, hits: list[Hit], loaded: LoadedIndex) -> tuple[float, float]:
-        """(best cosine among the top hits, share of the question's terms found in the best hit)."""
-        if not hits:
-            return 0.0, 0.0
-        dense = [h.metadata.get("dense_score") for h in hits if h.doc_type != "product"]
-        top = max((d for d in dense if d is not None), default=0.0)
-        tokenizer = loaded.searcher.bm25.tokenizer
-        q_terms = {t for t in tokenizer.tokenize(question) if t in loaded.searcher.bm25.vocab}
-        all_terms = set(tokenizer.tokenize(question))
-        docs = [h for h in hits if h.doc_type != "product"][:3]
-        if not docs:
-            return float(top), 0.0
-        best = max(docs, key=lambda h: h.metadata.get("bm25_score") or 0.0)
-        hit_terms = set(tokenizer.tokenize(f"{best.title} {best.metadata.get('section', '')} {best.text}"))
-        coverage = len(q_terms & hit_terms) / (len(all_terms) or 1)
-        return float(top), coverage
+    def answerer(self) -> Answerer:
+        """The answer engine of the live index version (built once per version)."""
+        loaded = self._index()
+        answerer = self._answerer
+        if answerer is None or answerer.loaded is not loaded:
+            with self._lock:
+                if self._answerer is None or self._answerer.loaded is not loaded:
+                    self._answerer = Answerer(loaded, self.embedder.name)
+                answerer = self._answerer
+        return answerer
 
     def answer(self, question: str, language: str = "de", context_sku: str | None = None) -> KnowledgeAnswer:
-        """A grounded answer: the passage that answers, the products that fit with their facts, the sources."""
-        loaded = self._index()
-        lang = "en" if language == "en" else "de"
-        constraints = parse_constraints(question)
-        query = question
-        skus = set(constraints.skus)
-        if context_sku and SKU_RE.match(context_sku.strip().upper()):
-            skus.add(context_sku.strip().upper())
-            if context_sku.upper() not in question.upper():
-                query = f"{question} {context_sku.strip().upper()}"
-        encoder = loaded.searcher.encoder
-        vector = encoder.encode([query])
-        encoder = encoder.knowing({query: vector[0]})
-        hits = loaded.searcher.search(query, k=8, vector=vector)
-        if skus:
-            hits.sort(key=lambda h: (not (set(h.metadata.get("products") or []) & skus), -h.score))
-        top_cos, coverage = self._relevance(question, hits, loaded)
-        threshold = dense_threshold(self.embedder.name)
-        doc_hits = [h for h in hits if h.doc_type != "product"]
-        docs_relevant = bool(doc_hits) and (top_cos >= threshold or coverage >= MIN_TERM_COVERAGE)
-        matches = self._matches(constraints, loaded, skus)
-        if matches:
-            answered = any(m.fits for m in matches)
-            reason = None if answered else "no_product_match"
-        else:
-            answered = docs_relevant
-            reason = None if answered else ("no_documents" if not doc_hits else "low_score")
-        passage_hit = doc_hits[0] if doc_hits else None
-        recommended = [m.product for m in matches if m.fits][:3] or [
-            loaded.products[s] for s in sorted(skus) if s in loaded.products
-        ]
-        if recommended:
-            # Quote what the documents say about the articles we recommend (or the article asked about), in the
-            # question's language where possible, not a passage about something else that happened to rank first.
-            names = {p.sku for p in recommended} | {p.series for p in recommended if getattr(p, "series", "")}
-            about = [h for h in doc_hits if mentions(h.text, tuple(names))]
-            if not about:
-                found = loaded.searcher.search(
-                    query, k=6, filters={"sku": [p.sku for p in recommended], "doc_type": _QUOTABLE}, vector=vector
-                )
-                about = sorted(found, key=lambda h: (not mentions(h.text, tuple(names)), h.language != lang))
-            if about:
-                passage_hit = about[0]
-                docs_relevant = True
-                hits = [about[0], *[h for h in hits if h.chunk_id != about[0].chunk_id]]
-        return compose(
-            AnswerInputs(
-                question,
-                lang,
-                hits,
-                constraints,
-                matches,
-                answered,
-                docs_relevant,
-                round(top_cos, 4),
-                reason,
-                passage_hit,
-            ),
-            loaded.searcher.bm25.tokenizer,
-            encoder,
-            lambda sku: product_url(self._settings.public_url, sku),
-            self.doc_url,
+        """The direct answer first (verdict, value or "not specified"), then quotes, products and sources."""
+        sku = context_sku.strip().upper() if context_sku and SKU_RE.match(context_sku.strip().upper()) else None
+        return self.answerer().answer(
+            question, language, sku, lambda s: product_url(self._settings.public_url, s), self.doc_url
         )
-
-    def _matches(self, constraints: Constraints, loaded: LoadedIndex, skus: set[str] | None = None) -> list:
-        """Product matches only when the question names something checkable (not just a SKU).
-
-        When the question is about particular articles (named, or "this one" on a product page), only those are
-        checked: "is this one suitable for 120 °C?" must answer for this one, not recommend others.
-        """
-        if constraints.count == 0:
-            return []
-        products = list(loaded.products.values())
-        named = [p for p in products if skus and p.sku in skus]
-        if named:
-            return match_products(constraints, named)[:5]
-        if constraints.families:
-            same = [p for p in products if p.family in constraints.families]
-            products = same or products
-        return match_products(constraints, products)[:5]
 
     # ------------------------------------------------------------ content changes
     def build(self, force: bool = False, strict: bool = False) -> BuildReport:

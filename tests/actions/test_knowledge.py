@@ -72,7 +72,7 @@ async def test_english_product_question_gets_the_fitting_coupling_facts_and_sour
     assert events == []
     product = _of(messages, "products")[0]["items"][0]
     assert product["sku"] == "QC-300-08" and product["facts"]["Max. pressure"] == "350 bar ✓"
-    assert "meets all the requirements" in _text(messages)
+    assert _text(messages).startswith("For your requirements (Max. pressure 350 bar")
     assert _of(messages, "sources")[0]["items"][0]["url"].startswith("https://shop.example/kb/")
     assert {"/start_finder", "/start_rfq"} <= set(_payloads(messages))
     assert rec.rows == []  # answered: nothing for the report
@@ -82,7 +82,7 @@ async def test_german_faq_question_quotes_the_passage_with_its_source(service) -
     d, _ = await run(ActionAnswerKnowledge(service, Recorder()),
                      tracker("Wie schnell wird geliefert, wenn ich bis 14 Uhr bestelle?", "ask_knowledge"))
     messages = _messages(d)
-    assert "Laut „Häufige Fragen zu Lieferung und Versand“" in _text(messages)
+    assert _text(messages).startswith("Laut FAQ „Häufige Fragen zu Lieferung und Versand“:")
     source = _of(messages, "sources")[0]["items"][0]
     assert source["url"] == "https://shop.example/kb/doc/faq-lieferung" and "14 Uhr" in source["excerpt"]
 

@@ -14,7 +14,8 @@ def _text(answer):
 def test_german_answer_quotes_the_passage_and_links_the_source(service):
     a = service.answer("Wie schnell wird geliefert, wenn ich bis 14 Uhr bestelle?", "de")
     assert a.answered and a.reason is None
-    assert "Laut „Häufige Fragen zu Lieferung und Versand“" in _text(a)
+    assert _text(a).startswith("Laut FAQ „Häufige Fragen zu Lieferung und Versand“:")
+    assert "bis 14 Uhr eingeht" in _text(a).split("\n", 1)[1]  # the sentence that answers, quoted
     sources = next(m for m in a.messages if m["type"] == "sources")["items"]
     assert sources[0]["url"] == "https://shop.example/kb/doc/faq-lieferung"
     assert "14 Uhr" in sources[0]["excerpt"]
@@ -27,7 +28,8 @@ def test_english_answer_with_fitting_product_and_facts(service):
     assert products[0]["sku"] == "QC-300-08"
     assert products[0]["url"] == "https://shop.example/shop/p/QC-300-08"
     assert products[0]["facts"]["Max. pressure"] == "350 bar ✓"
-    assert "meets all the requirements" in _text(a)
+    assert _text(a).startswith("For your requirements (Max. pressure 350 bar")
+    assert "meet all" not in _text(a)  # only what was checked is claimed
     buttons = next(m for m in a.messages if m["type"] == "buttons")["buttons"]
     assert {"/start_finder", "/start_rfq"} <= {b["payload"] for b in buttons}
     docs = next(m for m in a.messages if m["type"] == "documents")["items"]

@@ -1,0 +1,232 @@
+"""From a question to an answer for one loaded index version: search, evidence, checks, composition.
+
+One `Answerer` per index version holds what depends only on the version (the catalogue view, the per-unit
+analysis); `answer()` does the per-question work: parse once, search once per part (plus once in the subject's
+own documents), choose the evidence, check suitability or match products, and compose the reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from assistant.retrieval.answer import (
+    PartAnswer,
+    Quote,
+    catalogue_facts,
+    compose,
+    dense_threshold,
+    general_answer,
+    no_answer,
+    not_specified_answer,
+    selection_answer,
+    value_answer,
+    verdict_answer,
+)
+from assistant.retrieval.constraints import Constraints, ProductMatch, match_products
+from assistant.retrieval.evidence import Evidence, Scored, Unit
+from assistant.retrieval.index import LoadedIndex
+from assistant.retrieval.models import Chunk, Hit, KnowledgeAnswer, Product
+from assistant.retrieval.question import MEDIA_CONCEPTS, Catalogue, Question, parse_question
+from assistant.retrieval.suitability import check
+
+QUOTABLE = ("datasheet", "use_case", "faq", "guide", "certificate")
+MIN_COVERAGE = 0.34  # a general question: this share of its rarity-weighted words in the chosen passage
+MIN_VALUE_SCORE = 0.9  # a value question: the chosen passage names the property and scores at least this
+
+
+class Answerer:
+    def __init__(self, loaded: LoadedIndex, embedder_name: str) -> None:
+        self.loaded = loaded
+        self.searcher = loaded.searcher
+        self.glossary = loaded.glossary
+        self.catalogue = Catalogue.of(loaded.products)
+        self.evidence = Evidence(loaded.searcher, loaded.glossary)
+        self.threshold = dense_threshold(embedder_name)
+        self._kind_cache: dict[str, frozenset[str]] = {}
+        self._chunks_of: dict[str, list[Hit]] = {}
+        for chunk in loaded.searcher.chunks:
+            if chunk.doc_type != "product":
+                self._chunks_of.setdefault(chunk.doc_id, []).append(_as_hit(chunk))
+
+    def parse(self, text: str, language: str, page_sku: str | None = None) -> Question:
+        return parse_question(text, language, self.glossary, self.catalogue, page_sku)
+
+    def answer(
+        self, text: str, language: str, page_sku: str | None,
+        url_for_product: Callable[[str], str], url_for_doc: Callable[[str], str | None],
+    ) -> KnowledgeAnswer:
+        lang = "en" if language == "en" else "de"
+        question = self.parse(text, lang, page_sku)
+        encoder = self.searcher.encoder
+        parts = question.parts or (question,)
+        vectors = encoder.encode([p.text for p in parts])
+        answers: list[PartAnswer] = []
+        all_hits: list[Hit] = []
+        top = 0.0
+        for part, vector in zip(parts, vectors, strict=True):
+            hits = self._search(part, vector)
+            all_hits.extend(h for h in hits if h.chunk_id not in {x.chunk_id for x in all_hits})
+            top = max([top, *(float(h.metadata.get("dense_score") or 0.0) for h in hits if h.doc_type != "product")])
+            answers.append(self._answer_part(part, hits, vector, lang))
+        return compose(answers, lang, url_for_product, url_for_doc, round(top, 4), tuple(all_hits))
+
+    # ------------------------------------------------------------------------------------------- search
+    def _search(self, question: Question, vector: np.ndarray) -> list[Hit]:
+        hits = self.searcher.search(question.search_text, k=10, vector=vector.reshape(1, -1))
+        if question.subject_skus:
+            own = self.searcher.search(
+                question.search_text, k=12, vector=vector.reshape(1, -1),
+                filters={"sku": list(question.subject_skus), "doc_type": QUOTABLE},
+            )
+            seen = {h.chunk_id for h in own}
+            hits = own + [h for h in hits if h.chunk_id not in seen]
+        return hits
+
+    def _units(self, hits: list[Hit]) -> list[Unit]:
+        return [u for h in hits if h.doc_type != "product" for u in self.evidence.units(h)]
+
+    def _statements(self, articles: list[Product]) -> list[Unit]:
+        """Every unit of the articles' datasheets: the limits, notes and lists a suitability check reads."""
+        ids = {p.datasheet_id for p in articles}
+        return self._units([h for doc in sorted(ids) for h in self._chunks_of.get(doc, [])])
+
+    # ------------------------------------------------------------------------------------------- parts
+    def _articles(self, question: Question) -> list[Product]:
+        products = [self.loaded.products[s] for s in question.subject_skus if s in self.loaded.products]
+        active = [p for p in products if p.active]
+        return active if active and not question.skus else products
+
+    def _answer_part(self, question: Question, hits: list[Hit], vector: np.ndarray, lang: str) -> PartAnswer:
+        units = self._units(hits)
+        scored = self.evidence.score(question, units, vector)
+        if question.kind == "suitability":
+            articles = self._articles(question)
+            verdict = check(question, articles, self._statements(articles))
+            sources = self._sources(scored, [c.evidence for c in verdict.checks if c.evidence], articles)
+            return verdict_answer(question, verdict, self.glossary, sources, lang)
+        if question.kind == "selection":
+            identified = self._identified(question) if question.cue else []
+            if identified:  # "Kann ich EPDM-O-Ringe mit Hydrauliköl verwenden?" is about one series
+                verdict = check(question, identified, self._statements(identified))
+                sources = self._sources(scored, [c.evidence for c in verdict.checks if c.evidence], identified)
+                return verdict_answer(question, verdict, self.glossary, sources, lang)
+            return self._selection(question, scored, lang)
+        return self._value_or_general(question, scored, hits, lang)
+
+    def _identified(self, question: Question) -> list[Product]:
+        """The articles a suitability question names by kind and material ("EPDM-O-Ringe", "Edelstahl-
+        Kugelhahn"), when they are few datasheets' worth; the rest of its conditions are then checked."""
+        c = question.constraints
+        if not c.families or not (c.materials or c.seal_materials):
+            return []
+        identity = Constraints(families=c.families, materials=c.materials, seal_materials=c.seal_materials)
+        found = [m.product for m in match_products(identity, self.loaded.products.values()) if m.fits]
+        found = self.of_kind(question, found)
+        active = [p for p in found if p.active] or found
+        return active if active and len({p.datasheet_id for p in active}) <= 2 else []
+
+    def of_kind(self, question: Question, products: list[Product]) -> list[Product]:
+        """Only the articles of the kind the question names (an O-ring is no clamp gasket, a ball valve no check
+        valve); all of them when it names no kind or none has it."""
+        kinds = question.concepts & PRODUCT_KINDS
+        if not kinds:
+            return products
+        same = [p for p in products if self._kinds(p) & kinds]
+        return same or products
+
+    def _kinds(self, product: Product) -> frozenset[str]:
+        found = self._kind_cache.get(product.sku)
+        if found is None:
+            found = self.glossary.concepts_in(f"{product.name_de} {product.name_en}") & PRODUCT_KINDS
+            self._kind_cache[product.sku] = found
+        return found
+
+    def _sources(self, scored: list[Scored], verdict_units: list[Unit], articles: list[Product] = ()) -> list[Hit]:
+        sheets = [self._chunks_of[d][0] for d in sorted({p.datasheet_id for p in articles}) if d in self._chunks_of]
+        out = sheets + [u.hit for u in verdict_units]
+        out += [s.unit.hit for s in scored[:3] if s.about_subject and not s.unit.facts.catalogue]
+        return out
+
+    def _value_or_general(self, question: Question, scored: list[Scored], hits: list[Hit], lang: str) -> PartAnswer:
+        articles = self._articles(question)
+        candidates = [s for s in scored if not s.unit.facts.catalogue or _commercial(question)]
+        if question.has_subject:
+            candidates = [s for s in candidates if s.about_subject]
+        if question.asked:
+            naming = [s for s in candidates if s.names_asked and s.score >= MIN_VALUE_SCORE]
+            if naming:
+                best = naming[0]
+                more = [s for s in naming[1:3] if s.unit.doc_id == best.unit.doc_id and s.score >= best.score - 0.3
+                        and s.unit.text != best.unit.text][:1]
+                return value_answer(question, best, more, self.glossary, articles, lang)
+            if question.has_subject or self._specific(question):
+                closest = next((s.unit.hit for s in candidates), None)
+                return not_specified_answer(question, closest, catalogue_facts(articles, lang), self.glossary,
+                                            articles, lang)
+        good = [s for s in candidates if s.coverage >= MIN_COVERAGE or self._dense(s) >= self.threshold + 0.1]
+        if good:
+            best = good[0]
+            more = [s for s in good[1:4] if s.unit.hit.chunk_id == best.unit.hit.chunk_id][:1]
+            return general_answer(question, [best, *more], lang)
+        if question.has_subject:
+            closest = next((s.unit.hit for s in candidates), None)
+            return not_specified_answer(question, closest, catalogue_facts(articles, lang), self.glossary,
+                                        articles, lang)
+        closest = next((h for h in hits if h.doc_type != "product"), None)
+        return no_answer(question, closest, lang)
+
+    def _specific(self, question: Question) -> bool:
+        """Asks for a property of something named (a product kind), not a general question about a topic."""
+        return bool(question.constraints.families)
+
+    def _dense(self, s: Scored) -> float:
+        return float(s.unit.hit.metadata.get("dense_score") or 0.0)
+
+    def _selection(self, question: Question, scored: list[Scored], lang: str) -> PartAnswer:
+        products = list(self.loaded.products.values())
+        c = question.constraints
+        if c.families:
+            same = [p for p in products if p.family in c.families]
+            products = same or products
+        products = self.of_kind(question, products)
+        matches: list[ProductMatch] = match_products(c, products)[:5] if c.count else []
+        unchecked = [self.glossary.label(x, lang) for x in sorted(question.concepts & _UNCHECKABLE)]
+        fits = [m for m in matches if m.fits]
+        quotes: list[Quote] = []
+        sources: list[Hit] = []
+        if fits:
+            names = {m.product.sku for m in fits[:3]} | {m.product.series for m in fits[:3]}
+            about = [s for s in scored if not s.unit.facts.catalogue and s.coverage > 0
+                     and (s.unit.facts.skus & names or set(s.unit.hit.metadata.get("products") or []) & names)]
+            if about:
+                quotes = [Quote.of(about[0].unit)]
+                sources = [about[0].unit.hit]
+        sources += [s.unit.hit for s in scored[:3] if not s.unit.facts.catalogue]
+        if not matches:
+            return self._value_or_general(question, scored, [s.unit.hit for s in scored], lang)
+        return selection_answer(question, matches, unchecked, quotes, sources, lang)
+
+
+# Glossary concepts that name a kind of article (read from the articles' names).
+PRODUCT_KINDS = frozenset({
+    "push_in_fitting", "tube_fitting", "coupling", "hose", "tube", "o_ring", "gasket", "shaft_seal", "ball_valve",
+    "check_valve", "solenoid_valve", "directional_valve", "flow_control", "silencer", "clamp", "dairy_fitting",
+    "flange", "elbow", "tee", "bearing", "jaw_coupling", "timing_belt", "actuator",
+})
+# Conditions the catalogue has no column for: a selection must say it did not check them.
+_UNCHECKABLE = (MEDIA_CONCEPTS - {"steam", "water", "compressed_air", "hydraulic_oil", "vacuum", "nitrogen", "dust",
+                                  "food_contact"}) | {"atex_zone", "rotation", "dynamic", "under_pressure", "uv",
+                                                      "service_life", "hardness", "bend_radius", "torque"}
+
+
+def _as_hit(chunk: Chunk) -> Hit:
+    meta = dict(chunk.metadata)
+    meta["section"] = chunk.section
+    return Hit(chunk.chunk_id, chunk.doc_id, chunk.title, chunk.text, 0.0, chunk.doc_type, chunk.language,
+               chunk.url, chunk.page, meta)
+
+
+def _commercial(question: Question) -> bool:
+    return bool(set(question.asked) & {"lead_time", "price", "successor", "minimum_order", "shipping"})

@@ -1,0 +1,223 @@
+"""Which sentence or table row answers the question: the evidence an answer quotes and reads its values from.
+
+A retrieved chunk is a whole section; the answer needs the one unit (sentence or table row, see passages.py) that
+states what was asked, about the article that was asked about. Each candidate unit is scored on
+- what it says: the property asked for (glossary concepts), the question's words (weighted by rarity, both
+  languages), the question's sizes and media, and the embedding similarity computed at index build;
+- what it is about: the asked article or series, not a sibling's table row;
+- what it is not: catalogue, stock, status, price and successor lines are never the answer to an application
+  question (only to a question about exactly those).
+Per-unit analysis (folding, tokens, concepts, article numbers) depends only on the index version, so it is done
+once per unit and version, like the unit embeddings are.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from assistant.retrieval.glossary import Glossary
+from assistant.retrieval.models import Hit
+from assistant.retrieval.passages import passage_units
+from assistant.retrieval.question import Question
+from assistant.retrieval.search import Searcher
+from assistant.retrieval.tokenize import fold
+
+_SKU_IN_TEXT = re.compile(r"\b[A-Z0-9]{2,5}-\d{3,4}(?:-[0-9A-Z]{1,3})?\b")
+# Ordering, stock, status, price and successor information (table headers, row labels, boilerplate lines).
+_CATALOGUE_SECTION = re.compile(r"bestellangaben|ordering information|abgekuendigte artikel|discontinued articles")
+_CATALOGUE_UNIT = re.compile(
+    r"(?:^|; )(?:status|verpackungseinheit|packaging unit|mindestbestellmenge|minimum order quantity|"
+    r"nachfolger|successor|listenpreis|list price|lieferzeit|lead time|lagerbestand|stock)\s?:|"
+    r"preise, lagerbestand und lieferzeit|prices, stock and lead time|ist abgekuendigt\. nachfolger|"
+    r"is discontinued\. successor|\bab lager\b|\bfrom stock\b"
+)
+_COMMERCIAL = frozenset({"lead_time", "price", "successor", "minimum_order", "shipping"})
+_NUMBER_UNIT = re.compile(
+    r"(?<![\w.,])[-−–+]?\d+(?:[.,]\d+)?(?:\s?(?:…|\.\.\.|-|–|bis|to)\s?[-−–+]?\d+(?:[.,]\d+)?)?\s?"
+    r"(?:°\s?c|bar|psi|mpa|nm|mm|m/s|m|%|v|w|a|kg|g|h|min|s|tage|arbeitstage|days|working days|shore a|"
+    r"×\s?\w+|x\s?\w+|eur|€)?(?![\w])"
+)
+
+
+@dataclass(frozen=True)
+class UnitFacts:
+    folded: str
+    tokens: frozenset[str]
+    concepts: frozenset[str]
+    skus: frozenset[str]
+    catalogue: bool
+    has_number: bool
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One quotable sentence or table row, with where it comes from."""
+
+    text: str
+    hit: Hit
+    facts: UnitFacts
+
+    @property
+    def doc_id(self) -> str:
+        return self.hit.doc_id
+
+    @property
+    def language(self) -> str:
+        return self.hit.language
+
+
+@dataclass(frozen=True)
+class Scored:
+    unit: Unit
+    score: float
+    names_asked: bool  # states a property the question asks for
+    about_subject: bool  # about the asked article or series (or in its datasheet and about no other article)
+    coverage: float  # share of the question's (rarity-weighted) content words it contains
+
+
+class Evidence:
+    """Unit analysis and scoring for one loaded index version."""
+
+    def __init__(self, searcher: Searcher, glossary: Glossary) -> None:
+        self.searcher = searcher
+        self.glossary = glossary
+        self._facts: dict[str, UnitFacts] = {}
+        weights = searcher.bm25.weights
+        n = max(1, weights.shape[1])
+        df = np.diff(weights.indptr) if weights.shape[0] else np.zeros(0)
+        self._idf = {term: math.log(1.0 + n / (1.0 + float(df[i]))) for term, i in searcher.bm25.vocab.items()}
+        self._default_idf = math.log(1.0 + n)
+        self._units_of: dict[str, list[str]] = {}
+
+    # ---------------------------------------------------------------------------------------- analysis
+    def facts(self, text: str, section: str = "") -> UnitFacts:
+        key = f"{section}\x00{text}"
+        found = self._facts.get(key)
+        if found is None:
+            folded = fold(text)
+            found = UnitFacts(
+                folded=folded,
+                tokens=frozenset(self.searcher.bm25.tokenizer.tokenize(text)),
+                concepts=frozenset(m.concept for m in self.glossary.mentions(folded)),
+                skus=frozenset(_SKU_IN_TEXT.findall(text.upper())),
+                catalogue=bool(_CATALOGUE_SECTION.search(fold(section)) or _CATALOGUE_UNIT.search(folded)),
+                has_number=bool(re.search(r"\d", text)),
+            )
+            if len(self._facts) < 200_000:
+                self._facts[key] = found
+        return found
+
+    def units(self, hit: Hit) -> list[Unit]:
+        texts = self._units_of.get(hit.chunk_id)
+        if texts is None:
+            texts = passage_units(hit.text)
+            self._units_of[hit.chunk_id] = texts
+        section = str(hit.metadata.get("section") or "")
+        return [Unit(t, hit, self.facts(t, section)) for t in texts]
+
+    def idf(self, token: str) -> float:
+        return self._idf.get(token, self._default_idf)
+
+    def content_tokens(self, question: Question) -> dict[str, float]:
+        """The question's search words with their rarity, minus the words that only name its subject."""
+        tokens = self.searcher.bm25.tokenizer.tokenize(question.search_text)
+        subject = {fold(s) for s in question.skus} | {s for s in question.series}
+        return {t: self.idf(t) for t in tokens if t not in subject and not t.replace("-", "").isdigit()}
+
+    # ---------------------------------------------------------------------------------------- scoring
+    def score(self, question: Question, units: list[Unit], qvec: np.ndarray | None) -> list[Scored]:
+        weights = self.content_tokens(question)
+        total = sum(weights.values()) or 1.0
+        asked = set(question.asked)
+        commercial_question = bool(asked & _COMMERCIAL)
+        subject = set(question.subject_skus)
+        series = set(question.series)
+        sizes = {fold(s) for s in question.constraints.sizes}
+        vectors = None
+        if qvec is not None and units:
+            encoder = self.searcher.encoder
+            vectors = encoder.encode([u.text for u in units]) @ qvec.reshape(-1)
+        out: list[Scored] = []
+        for i, unit in enumerate(units):
+            f = unit.facts
+            coverage = sum(w for t, w in weights.items() if t in f.tokens) / total
+            names_asked = bool(asked & f.concepts)
+            about = _about(unit, subject, series)
+            score = 1.2 * coverage + (float(vectors[i]) if vectors is not None else 0.0)
+            if names_asked:
+                score += 1.0
+            if subject:
+                score += 0.6 if about else -0.8
+            if sizes and any(s in f.folded.replace(" ", "") for s in sizes):
+                score += 0.4
+            if question.asked and f.has_number and question.kind == "value":
+                score += 0.15
+            if f.catalogue and not commercial_question:
+                score -= 2.0
+            if len(unit.text) < 25:
+                score -= 0.3  # a heading-like fragment says little on its own
+            out.append(Scored(unit, round(score, 4), names_asked, about, round(coverage, 4)))
+        out.sort(key=lambda s: -s.score)
+        return out
+
+
+def _about(unit: Unit, subject: set[str], series: set[str]) -> bool:
+    """About the asked articles: names one of them or their series, or sits in a document about them and names
+    no other article."""
+    if not subject:
+        return True
+    f = unit.facts
+    if f.skus & subject:
+        return True
+    squashed = re.sub(r"[^a-z0-9]", "", f.folded)
+    if series and any(s in squashed for s in series) and not (f.skus - subject):
+        return True
+    documented = set(unit.hit.metadata.get("products") or [])
+    return bool(documented & subject) and not (f.skus - subject)
+
+
+def value_clause(unit: Unit, question: Question, glossary: Glossary) -> str | None:
+    """The part of a unit that states the asked value: one table cell, or one clause of a list.
+
+    "Anzugsmoment Gewinde: M5 1–1,5 Nm, G1/8 4–5 Nm, …" asked for G1/8 gives "G1/8 4–5 Nm"; a table row
+    "Artikel-Nr.: SV-540-04; …; Max. pressure: 10 bar" asked for the pressure gives "Max. pressure: 10 bar".
+    None when the unit as a whole is the answer.
+    """
+    asked = set(question.asked)
+    sizes = {fold(s).replace(" ", "") for s in question.constraints.sizes}
+    text = unit.text
+    if "; " in text and ": " in text:  # a table row as "header: value" pairs
+        cells = [c for c in text.split("; ") if ": " in c]
+        chosen = [c for c in cells if glossary.concepts_in(c.split(": ", 1)[0]) & asked]
+        if chosen:
+            key = cells[0] if cells and cells[0] not in chosen else None
+            return "; ".join([*(([key]) if key else []), *chosen])
+        return None
+    if len(text) <= 120 and (found := glossary.mentions(unit.facts.folded)) and found[0].start <= 2 \
+            and found[0].concept in asked:
+        return text.rstrip(". ")  # "Mindestbetriebsdruck 2 bar (Vorsteuerung)." starts with what was asked
+    head, sep, tail = text.partition(": ")
+    clauses = [c.strip() for c in re.split(r",\s(?=\S)|;\s", tail if sep else text) if c.strip()]
+    if len(clauses) < 2:
+        # "Mindestbiegeradius: 6 × Innendurchmesser." names the property in its head: the tail is the value
+        if sep and glossary.concepts_in(head) & asked and len(tail) <= 120:
+            return tail.rstrip(". ")
+        return None
+    if sizes:
+        hits = [c for c in clauses if any(s in fold(c).replace(" ", "") for s in sizes)]
+        if len(hits) == 1:
+            return f"{head}: {hits[0]}" if sep else hits[0]
+    return None
+
+
+def numbers_in(text: str) -> list[str]:
+    return [m.group(0).strip() for m in _NUMBER_UNIT.finditer(fold(text)) if re.search(r"\d", m.group(0))]
+
+
+def describe(hit: Hit) -> dict[str, Any]:
+    return {"title": hit.title, "doc_id": hit.doc_id, "language": hit.language, "type": hit.doc_type}

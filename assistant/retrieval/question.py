@@ -1,0 +1,223 @@
+"""A buyer's question, parsed once: language, words, requirements, the articles it is about, what it asks for.
+
+Every later step (search, passage choice, suitability check, product match, the answer's wording) reads this one
+value instead of folding, tokenising and parsing the text again. Parsing is linear in the text: each step is a
+fixed number of passes with patterns free of nested quantifiers over the same characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from assistant.retrieval.constraints import Constraints, parse_constraints
+from assistant.retrieval.glossary import Glossary
+from assistant.retrieval.models import Product
+from assistant.retrieval.tokenize import fold
+
+MAX_CHARS = 2000
+MAX_PARTS = 3
+
+# "Can I use X for Y?" in German and English (folded text).
+_SUITABILITY = re.compile(
+    r"\b(?:geeignet|eignet|eignen|tauglich|taugt|zugelassen|einsetzbar|verwendbar|vertraegt|vertragen|aushalten|"
+    r"haelt\w*|kann ich|koennen wir|kann man|darf|duerfen|geht das|funktioniert|passt|"
+    r"suitable|suited|can i use|can we use|could i use|could we use|can i run|can we run|can it|can they|"
+    r"will it|will they|would it|does it|do they|is it ok|is it safe|ok for|okay for|approved for|rated for|"
+    r"compatible|work with|works with|handle|withstand|cope with|usable|allowed)\b"
+)
+_SELECTION = re.compile(
+    r"\b(?:welche[nmrs]?|which|what|suche|suchen|brauche|brauchen|benoetige|benoetigen|need|needs|looking for|"
+    r"empfehl\w*|recommend\w*|alternative\w*|gibt es|do you have|haben sie|is there|are there|vorschlag\w*|"
+    r"suggest\w*|option\w*)\b"
+)
+_SPLIT = re.compile(r"(?<=[?!])\s+|\s*;\s*|\n+")
+_QUESTION_WORD = re.compile(
+    r"\b(?:wie|was|welche\w*|wo|wann|warum|gibt|kann|koennen|ist|sind|hat|haben|darf|muss|"
+    r"how|what|which|where|when|why|is|are|can|could|does|do|has|have|may|must|should)\b"
+)
+_ZONE = re.compile(r"\bzone\s?(2[0-2]|[0-2])\b")
+_SERIES_NAME = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """What question parsing needs to know about the articles: their numbers and series names."""
+
+    products: Mapping[str, Product]
+    series: Mapping[str, tuple[str, ...]]  # folded, squashed name ("sv540", "3sx", "qc300") -> article numbers
+    names: Mapping[str, str] = field(default_factory=dict)  # squashed name -> as the catalogue writes it
+
+    @classmethod
+    def of(cls, products: Mapping[str, Product]) -> Catalogue:
+        series: dict[str, set[str]] = {}
+        written: dict[str, str] = {}
+        for sku, p in products.items():
+            names = {p.series, sku.rsplit("-", 1)[0] if sku.count("-") >= 2 else sku.split("-", 1)[0]}
+            for name in names:
+                key = _squash(name)
+                if len(key) >= 2 and not key.isdigit():
+                    series.setdefault(key, set()).add(sku)
+                    written.setdefault(key, name)
+        return cls(products, {k: tuple(sorted(v)) for k, v in series.items()}, written)
+
+    def series_in(self, folded: str) -> list[str]:
+        """Series named in the text ("SV-540", "qc 300", "Serie 3SX"), longest name first, whole words only."""
+        found: list[str] = []
+        tokens = [m for m in _SERIES_NAME.finditer(folded)]
+        for i in range(len(tokens)):
+            joined = ""
+            for j in range(i, min(i + 3, len(tokens))):
+                if j > i and tokens[j].start() - tokens[j - 1].end() > 1:
+                    break
+                joined += tokens[j].group(0)
+                if joined in self.series and joined not in found:
+                    found.append(joined)
+        # "3S" inside "3SX" is not a mention of 3S: keep only the longest names of overlapping mentions
+        return [s for s in found if not any(s != o and o.startswith(s) for o in found)]
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", fold(text))
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One requirement of a suitability question, in a form the checks and the answer both read."""
+
+    kind: str  # temperature_max | temperature_min | pressure | medium | zone | certification | motion | size | ...
+    value: str  # concept id, code or number as text
+    number: float | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    language: str
+    folded: str
+    constraints: Constraints
+    concepts: frozenset[str]
+    asked: tuple[str, ...]  # property concepts asked for, in order of appearance
+    skus: tuple[str, ...]  # catalogue articles the question is about (named, or the product page's)
+    series: tuple[str, ...]  # squashed series names named
+    series_names: tuple[str, ...]  # the same, as the catalogue writes them ("SV-540", "3SL")
+    subject_skus: tuple[str, ...]  # every article the question is about: named ones, else the named series'
+    kind: str  # suitability | value | selection | general
+    conditions: tuple[Condition, ...]
+    search_text: str  # the text complemented with the other language's glossary words, for BM25
+    cue: bool = False  # phrased as "can I use …", "is … suitable"
+    parts: tuple[Question, ...] = field(default=(), compare=False)
+
+    @property
+    def has_subject(self) -> bool:
+        return bool(self.subject_skus)
+
+
+def parse_question(
+    text: str, language: str, glossary: Glossary, catalogue: Catalogue, page_sku: str | None = None,
+    *, split: bool = True,
+) -> Question:
+    raw = " ".join((text or "")[:MAX_CHARS].split())
+    folded = fold(raw)
+    constraints = parse_constraints(raw)
+    mentions = glossary.mentions(folded)
+    concepts = frozenset(m.concept for m in mentions)
+    asked: list[str] = []
+    for m in mentions:
+        if glossary.is_property(m.concept) and m.concept not in asked:
+            asked.append(m.concept)
+    skus = [s for s in constraints.skus if s in catalogue.products]
+    series = catalogue.series_in(folded)
+    if page_sku and page_sku in catalogue.products and not skus and not series:
+        skus = [page_sku]
+    subject = list(skus)
+    if not subject:
+        for name in series:
+            subject.extend(s for s in catalogue.series[name] if s not in subject)
+    conditions = _conditions(folded, constraints, concepts)
+    kind = _kind(folded, asked, conditions, constraints, bool(subject))
+    extra = glossary.expansion(sorted(concepts))
+    search_text = f"{raw} {' '.join(extra)}" if extra else raw
+    question = Question(
+        text=raw, language="en" if language == "en" else "de", folded=folded, constraints=constraints,
+        concepts=concepts, asked=tuple(asked), skus=tuple(skus), series=tuple(series),
+        series_names=tuple(catalogue.names.get(n, n.upper()) for n in series),
+        subject_skus=tuple(subject), kind=kind, conditions=tuple(conditions), search_text=search_text,
+        cue=bool(_SUITABILITY.search(folded)),
+    )
+    if split:
+        parts = _parts(raw)
+        if len(parts) > 1:
+            parsed = []
+            for part in parts[:MAX_PARTS]:
+                sub = parse_question(part, language, glossary, catalogue, page_sku, split=False)
+                if not sub.has_subject and question.has_subject:  # "... and what about its torque?"
+                    sub = replace(sub, skus=question.skus, series=question.series,
+                                  series_names=question.series_names, subject_skus=question.subject_skus,
+                                  kind=_kind(sub.folded, list(sub.asked), list(sub.conditions), sub.constraints,
+                                             True))
+                parsed.append(sub)
+            question = replace(question, parts=tuple(parsed))
+    return question
+
+
+def _parts(raw: str) -> list[str]:
+    """Several questions in one message: split where each piece is a question of its own."""
+    pieces = [p.strip() for p in _SPLIT.split(raw) if p and p.strip()]
+    questions = [p for p in pieces if len(p) > 8 and (p.endswith("?") or _QUESTION_WORD.search(fold(p)))]
+    return questions if len(questions) > 1 and len(questions) == len(pieces) else [raw]
+
+
+def _conditions(folded: str, c: Constraints, concepts: frozenset[str]) -> list[Condition]:
+    out: list[Condition] = []
+    if c.temp_max_c is not None:
+        out.append(Condition("temperature_max", f"{c.temp_max_c:g} °C", c.temp_max_c))
+    if c.temp_min_c is not None:
+        out.append(Condition("temperature_min", f"{c.temp_min_c:g} °C", c.temp_min_c))
+    if c.pressure_bar is not None:
+        out.append(Condition("pressure", f"{c.pressure_bar:g} bar", c.pressure_bar))
+    words = concepts & MEDIA_CONCEPTS
+    for code in sorted(c.media):
+        if code in CODE_CONCEPT and (CODE_CONCEPT[code] in words or (code == "water" and "hot_water" in words)):
+            continue  # the glossary's word says it as precisely ("Heißwasser" is more than water)
+        out.append(Condition("medium", code))
+    for concept in sorted(words):
+        out.append(Condition("medium_word", concept))
+    for zone in sorted({int(z) for z in _ZONE.findall(folded)}):
+        out.append(Condition("zone", str(zone), float(zone)))
+    for cert in sorted(c.certifications):
+        out.append(Condition("certification", cert))
+    for concept in sorted(concepts & MOTION_CONCEPTS):
+        out.append(Condition("motion", concept))
+    for size in sorted(c.sizes):
+        out.append(Condition("size", size))
+    for material in sorted(c.materials):
+        out.append(Condition("material", material))
+    for seal in sorted(c.seal_materials):
+        out.append(Condition("seal", seal))
+    return out
+
+
+# Glossary concepts that name a medium or an environment, and ways of moving or using a part.
+MEDIA_CONCEPTS = frozenset({
+    "steam", "superheated_steam", "hot_water", "water", "compressed_air", "hydraulic_oil", "fats", "fuel", "solvent", "acid", "ammonia",
+    "glycol", "phosphate_ester", "brake_fluid", "nitrogen", "food_contact", "dust", "outdoor", "uv", "vacuum",
+})
+# A catalogue media code and the glossary concept that says the same.
+CODE_CONCEPT = {"steam": "steam", "water": "water", "air": "compressed_air", "hydraulic_oil": "hydraulic_oil",
+                "vacuum": "vacuum", "dust": "dust", "inert_gas": "nitrogen"}
+MOTION_CONCEPTS = frozenset({"rotation", "dynamic", "under_pressure", "shut_off", "control", "dry_running"})
+
+
+def _kind(folded: str, asked: list[str], conditions: list[Condition], c: Constraints, has_subject: bool) -> str:
+    checkable = [x for x in conditions if x.kind != "size" or has_subject]
+    if _SUITABILITY.search(folded) and checkable:
+        return "suitability" if has_subject else "selection"
+    if has_subject and checkable and not asked and not _SELECTION.search(folded):
+        return "suitability"  # "3S-1208 bei 120 °C?"
+    if asked and (has_subject or not c.families or not _SELECTION.search(folded)):
+        return "value"
+    if c.families or c.count:
+        return "selection"
+    return "value" if asked else "general"

@@ -1,0 +1,246 @@
+""""Can I use X for Y?": every condition the buyer states, checked against the catalogue and the datasheet.
+
+A condition holds, fails, or is not specified:
+- temperature and pressure against the catalogue row (the source of truth for every number), and against a
+  datasheet's minimum operating pressure;
+- medium, ATEX zone, motion ("not for continuous rotation"), under-pressure coupling against the datasheet's
+  statements: a "Nicht für …" / "Not for …" naming it fails the condition, a positive list naming it (the
+  catalogue's media, "Suitable for zones 1/2 and 21/22") lets it hold, a "nur …" / "only …" statement naming it
+  is a condition of its own (the verdict becomes "only if");
+- certification, material, seal and size against the catalogue row.
+The verdict is "yes" only when every stated condition was checked and holds; "no" when one fails; "only_if" when
+all hold but one is bound to a stated restriction; "unknown" when some condition is not specified anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from assistant.retrieval.constraints import Constraints, check_product
+from assistant.retrieval.evidence import Unit
+from assistant.retrieval.models import Product
+from assistant.retrieval.question import Condition, Question
+from assistant.retrieval.tokenize import fold
+
+# A limits statement that excludes something: "Nicht für Dampf", "Not for zone 0/20", "Do not connect under
+# pressure", "EPDM ist NICHT beständig gegen Mineralöle", "Keine Absperrfunktion". Read only together with the
+# concept it names, so the broad words are safe.
+_NEGATIVE = re.compile(
+    r"\b(?:nicht|not|never|nie|niemals|kein|keine|keinen|ungeeignet|unsuitable|unzulaessig|do not|don't|"
+    r"must not|darf nicht|duerfen nicht|avoid|vermeiden)\b"
+)
+_ONLY = re.compile(r"\b(?:nur|only|ausschliesslich|exclusively|lediglich)\b")
+_POSITIVE_ZONES = re.compile(r"\b(?:zonen?|zones?)\s?((?:[0-9]{1,2}\s?(?:/|,|und|and|\+)\s?)*[0-9]{1,2})")
+_ABOVE = re.compile(r"(?:ueber|oberhalb|above|over|more than|mehr als|>)\s?([-−]?\d+(?:[.,]\d+)?)\s?(°\s?c|bar|%)")
+_BELOW = re.compile(r"(?:unter|unterhalb|below|less than|weniger als|<)\s?([-−]?\d+(?:[.,]\d+)?)\s?(°\s?c|bar)")
+_UP_TO = re.compile(r"(?:bis|up to|max\.?|maximal|hoechstens)\s?([-−]?\d+(?:[.,]\d+)?)\s?(°\s?c|bar)")
+_MIN_PRESSURE = re.compile(
+    r"(?:mindest\w*druck|minimum (?:operating |working )?pressure|min\. (?:betriebs)?druck)\D{0,20}"
+    r"(\d+(?:[.,]\d+)?)\s?bar"
+)
+# catalogue media codes a glossary medium counts as
+_MEDIUM_CODES = {
+    "steam": ("steam",), "hot_water": ("water",), "water": ("water",), "compressed_air": ("air",),
+    "hydraulic_oil": ("hydraulic_oil",), "vacuum": ("vacuum",), "nitrogen": ("inert_gas",), "dust": ("dust",),
+    "food_contact": ("food", "beverage"), "acid": ("chemicals", "cip_detergent"), "solvent": ("chemicals",),
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    condition: Condition
+    status: str  # holds | fails | only_if | unknown
+    detail: str  # what the catalogue or document states, as shown ("max. 10 bar", "-20 … 60 °C")
+    evidence: Unit | None = None  # the statement that decided it, quoted in the answer
+
+
+@dataclass(frozen=True)
+class Verdict:
+    verdict: str  # yes | no | only_if | unknown
+    checks: tuple[Check, ...]
+    articles: tuple[Product, ...]
+
+    @property
+    def failing(self) -> list[Check]:
+        return [c for c in self.checks if c.status == "fails"]
+
+    @property
+    def restricted(self) -> list[Check]:
+        return [c for c in self.checks if c.status == "only_if"]
+
+    @property
+    def unknown(self) -> list[Check]:
+        return [c for c in self.checks if c.status == "unknown"]
+
+
+def _num(text: str) -> float:
+    return float(text.replace("−", "-").replace(",", "."))
+
+
+def statement_kind(unit: Unit) -> str | None:
+    f = unit.facts.folded
+    if _NEGATIVE.search(f):
+        return "negative"
+    if _ONLY.search(f):
+        return "only"
+    return None
+
+
+def _triggered(statement: Unit, question: Question) -> bool:
+    """A threshold in the statement ("über 80 °C", "above 100 bar") the buyer's values stay within: not hit."""
+    f = statement.facts.folded
+    temp = question.constraints.temp_max_c
+    pressure = question.constraints.pressure_bar
+    for m in _ABOVE.finditer(f):
+        limit = _num(m.group(1))
+        value = temp if "c" in m.group(2) else pressure if m.group(2) == "bar" else None
+        if value is not None and value <= limit:
+            return False
+    for m in _BELOW.finditer(f):
+        limit = _num(m.group(1))
+        value = question.constraints.temp_min_c if "c" in m.group(2) else pressure
+        if value is not None and value >= limit:
+            return False
+    return True
+
+
+def _zone_lists(folded: str) -> set[int]:
+    zones: set[int] = set()
+    for m in _POSITIVE_ZONES.finditer(folded):
+        zones.update(int(z) for z in re.findall(r"\d{1,2}", m.group(1)) if int(z) in (0, 1, 2, 20, 21, 22))
+    return zones
+
+
+def check(question: Question, articles: Iterable[Product], statements: list[Unit]) -> Verdict:
+    """Check every condition of the question for the articles (all of one series, or the named ones)."""
+    products = [p for p in articles]
+    checks: list[Check] = []
+    negatives = [u for u in statements if statement_kind(u) == "negative"]
+    onlys = [u for u in statements if statement_kind(u) == "only"]
+    for condition in question.conditions:
+        checks.append(_check_one(condition, question, products, statements, negatives, onlys))
+    if any(c.status == "fails" for c in checks):
+        verdict = "no"
+    elif any(c.status == "unknown" for c in checks):
+        verdict = "unknown"
+    elif any(c.status == "only_if" for c in checks):
+        verdict = "only_if"
+    else:
+        verdict = "yes"
+    return Verdict(verdict, tuple(checks), tuple(products))
+
+
+def _range(values: list[float]) -> str:
+    lo, hi = min(values), max(values)
+    return f"{lo:g}" if lo == hi else f"{lo:g}–{hi:g}"
+
+
+def _check_one(
+    condition: Condition, question: Question, products: list[Product], statements: list[Unit],
+    negatives: list[Unit], onlys: list[Unit],
+) -> Check:
+    kind = condition.kind
+    if kind in ("temperature_max", "temperature_min", "pressure", "certification", "material", "seal", "size"):
+        return _catalogue_check(condition, question, products, statements, onlys)
+    concept = condition.value
+    if kind == "medium":  # a catalogue media code found by the constraint parser
+        concept = next((c for c, codes in _MEDIUM_CODES.items() if condition.value in codes), condition.value)
+    words = {concept}
+    for unit in negatives:
+        if words & unit.facts.concepts and _triggered(unit, question):
+            return Check(condition, "fails", "", unit)
+        if kind == "zone" and condition.number is not None and int(condition.number) in _zone_lists(unit.facts.folded):
+            return Check(condition, "fails", "", unit)
+    for unit in onlys:
+        if words & unit.facts.concepts and _triggered(unit, question):
+            return Check(condition, "only_if", "", unit)
+    if kind == "zone":
+        allowed: set[int] = set()
+        source = None
+        for unit in statements:
+            zones = _zone_lists(unit.facts.folded)
+            if zones and unit not in negatives:
+                allowed |= zones
+                source = source or unit
+        if allowed:
+            ok = int(condition.number or -1) in allowed
+            return Check(condition, "holds" if ok else "fails", ", ".join(str(z) for z in sorted(allowed)), source)
+        return Check(condition, "unknown", "")
+    codes = _MEDIUM_CODES.get(concept, ())
+    if codes and products:
+        have = [p for p in products if set(codes) & set(p.media)]
+        if len(have) == len(products):
+            return Check(condition, "holds", ", ".join(sorted({m for p in products for m in p.media})))
+    positive = [u for u in statements if words & u.facts.concepts and u not in negatives and u not in onlys]
+    if positive and kind == "medium_word" and any(_lists_media(u) for u in positive):
+        return Check(condition, "holds", "", next(u for u in positive if _lists_media(u)))
+    return Check(condition, "unknown", "")
+
+
+def _lists_media(unit: Unit) -> bool:
+    """A media list or resistance table row: "Medien: Dampf, Wasser", "Sattdampf: sehr gut"."""
+    f = unit.facts.folded
+    return bool(re.search(r"\b(?:medien|media|medium|bestaendigkeit|resistance)\b", f)) and not re.search(
+        r"ungeeignet|unsuitable|not suitable|nicht bestaendig|\bschlecht\b|\bpoor\b", f
+    )
+
+
+def _catalogue_check(
+    condition: Condition, question: Question, products: list[Product], statements: list[Unit], onlys: list[Unit],
+) -> Check:
+    if not products:
+        return Check(condition, "unknown", "")
+    single = _single_constraint(condition)
+    results = [check_product(single, p) for p in products]
+    facts = [f for r in results for f in (*r.matched, *r.missed)]
+    ok = all(r.fits for r in results)
+    if condition.kind in ("temperature_max", "temperature_min"):
+        detail = f"{_range([p.temp_min_c for p in products])} … {_range([p.temp_max_c for p in products])} °C"
+    elif condition.kind == "pressure":
+        detail = f"max. {_range([p.pressure_max_bar for p in products])} bar"
+        minimum = _minimum_pressure(statements)
+        if minimum is not None and condition.number is not None and condition.number < minimum[0]:
+            return Check(condition, "fails", f"min. {minimum[0]:g} bar", minimum[1])
+    else:
+        detail = "; ".join(sorted({f.actual for f in facts})) or "-"
+    if not ok:
+        return Check(condition, "fails", detail)
+    for unit in onlys:  # "Für Sattdampf nur bis 10 bar": a limit that binds this condition
+        if condition.kind == "pressure" and re.search(r"\d\s?bar", unit.facts.folded):
+            bound = [_num(m.group(1)) for m in _UP_TO.finditer(unit.facts.folded) if m.group(2) == "bar"]
+            exceeded = bool(bound) and condition.number is not None and condition.number > min(bound)
+            if exceeded and question.concepts & unit.facts.concepts:
+                return Check(condition, "fails", detail, unit)
+            if bound and question.concepts & unit.facts.concepts - {"pressure"}:
+                return Check(condition, "only_if", detail, unit)
+    return Check(condition, "holds", detail)
+
+
+def _minimum_pressure(statements: list[Unit]) -> tuple[float, Unit] | None:
+    for unit in statements:
+        m = _MIN_PRESSURE.search(unit.facts.folded)
+        if m:
+            return _num(m.group(1)), unit
+    return None
+
+
+def _single_constraint(condition: Condition) -> Constraints:
+    n = condition.number
+    match condition.kind:
+        case "temperature_max":
+            return Constraints(temp_max_c=n)
+        case "temperature_min":
+            return Constraints(temp_min_c=n)
+        case "pressure":
+            return Constraints(pressure_bar=n)
+        case "certification":
+            return Constraints(certifications=frozenset({condition.value}))
+        case "material":
+            return Constraints(materials=frozenset({condition.value}))
+        case "seal":
+            return Constraints(seal_materials=frozenset({condition.value}))
+        case "size":
+            return Constraints(sizes=frozenset({condition.value}))
+    return Constraints()
