@@ -120,33 +120,53 @@ def chunk_markdown(doc: Document, url: str, metadata: dict) -> list[Chunk]:
         used[base] = used.get(base, 0) + 1
         if used[base] > 1:
             base = f"{base}-{used[base]}"
-        pieces: list[str] = []
-        text_buf = ""
-        for kind, content in blocks:
-            if kind == "table":
-                if text_buf.strip():
-                    pieces.extend(_split_long(text_buf.strip()))
-                    text_buf = ""
-                pieces.extend(_table_pieces(content))
-            else:
-                text_buf += content + "\n"
-        if text_buf.strip():
-            pieces.extend(_split_long(text_buf.strip()))
-        for n, piece in enumerate(pieces):
+        for n, piece in enumerate(_section_pieces(blocks)):
             chunk_id = f"{doc.doc_id}#{base}" + (f"-{n + 1}" if n else "")
             chunks.append(_chunk(doc, chunk_id, heading or doc.title, piece, url, None, metadata))
     return chunks
 
 
 def chunk_pdf(doc: Document, url: str, metadata: dict) -> list[Chunk]:
+    """Per page, along headings like Markdown (tables kept whole, header repeated per piece).
+
+    Ids stay ``<doc_id>#p<page>-<n>``, counted per page; the section names the last heading
+    (carried over from the previous page) so that a table piece keeps its context.
+    """
     chunks = []
+    heading = ""
     for page, text in doc.pages:
-        for n, piece in enumerate(_split_long(re.sub(r"[ \t]+", " ", text).strip())):
+        pieces: list[tuple[str, str]] = []
+        body: list[str] = []
+        for line in re.sub(r"[ \t]+", " ", text).splitlines():
+            match = _HEADING.match(line)
+            if match is None:
+                body.append(line)
+                continue
+            pieces.extend((heading, piece) for piece in _section_pieces(_blocks(body)))
+            body, heading = [], match.group(2).strip()
+        pieces.extend((heading, piece) for piece in _section_pieces(_blocks(body)))
+        for n, (section, piece) in enumerate(pieces):
             chunk_id = f"{doc.doc_id}#p{page}" + (f"-{n + 1}" if n else "")
-            chunks.append(
-                _chunk(doc, chunk_id, f"{doc.title} (S./p. {page})", piece, f"{url}#page={page}", page, metadata)
-            )
+            label = f"{section or doc.title} (S./p. {page})"
+            chunks.append(_chunk(doc, chunk_id, label, piece, f"{url}#page={page}", page, metadata))
     return chunks
+
+
+def _section_pieces(blocks: list[tuple[str, str]]) -> list[str]:
+    """Text split at paragraphs and sentences, tables by rows with the header repeated."""
+    pieces: list[str] = []
+    text_buf = ""
+    for kind, content in blocks:
+        if kind == "table":
+            if text_buf.strip():
+                pieces.extend(_split_long(text_buf.strip()))
+                text_buf = ""
+            pieces.extend(_table_pieces(content))
+        else:
+            text_buf += content + "\n"
+    if text_buf.strip():
+        pieces.extend(_split_long(text_buf.strip()))
+    return pieces
 
 
 def _chunk(doc: Document, chunk_id: str, section: str, text: str, url: str, page: int | None, metadata: dict) -> Chunk:

@@ -29,6 +29,8 @@ from assistant.retrieval.models import (
     Issue,
     Product,
 )
+from assistant.retrieval.pdftables import DEFAULT_LIMITS as DEFAULT_PDF_LIMITS
+from assistant.retrieval.pdftables import PdfError, PdfLimits, read_pdf
 
 MAX_FILE_BYTES = 20_000_000  # larger inputs are refused: a datasheet is never this big
 PRODUCT_COLUMNS: tuple[str, ...] = (
@@ -180,11 +182,11 @@ def _sidecar(path: Path) -> Path | None:
     return None
 
 
-def load_pdf(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[Document | None, list[Issue]]:
-    """Text per page (1-based page numbers); metadata from the ``<name>.meta.yml`` sidecar."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
+def load_pdf(
+    path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES, limits: PdfLimits = DEFAULT_PDF_LIMITS
+) -> tuple[Document | None, list[Issue]]:
+    """Text per page (1-based page numbers), tables as Markdown pipe tables (see :mod:`pdftables`);
+    metadata from the ``<name>.meta.yml`` sidecar. What was read only in part is a warning."""
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     if issue := _size_issue(path, rel, max_bytes):
         return None, [issue]
@@ -202,18 +204,12 @@ def load_pdf(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[D
     if issues := _meta_issues(meta, side_rel, 1):
         return None, issues
     try:
-        reader = PdfReader(io.BytesIO(raw))
-        if reader.is_encrypted:
-            return None, [Issue(rel, 0, "PDF is encrypted; export it without a password")]
-        pages = []
-        for number, page in enumerate(reader.pages, start=1):
-            text = (page.extract_text() or "").strip()
-            if text:
-                pages.append((number, text))
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        return None, [Issue(rel, 0, f"PDF cannot be read ({type(exc).__name__})")]
-    if not pages:
-        return None, [Issue(rel, 0, "PDF has no extractable text (image-only scan?); add an OCR'd version")]
+        text = read_pdf(raw, limits)
+    except PdfError as exc:
+        return None, [Issue(rel, 0, str(exc))]
+    notes = [Issue(rel, 0, note, "warning") for note in text.notes]
+    if not text.pages:
+        return None, [*notes, Issue(rel, 0, "PDF has no extractable text (image-only scan?); add an OCR'd version")]
     meta = _normalise_meta(meta)
     return (
         Document(
@@ -221,14 +217,14 @@ def load_pdf(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> tuple[D
             title=str(meta["title"]).strip(),
             doc_type=str(meta["type"]),
             language=str(meta["language"]),
-            text="\n\n".join(t for _, t in pages),
+            text="\n\n".join(t for _, t in text.pages),
             source=rel,
             content_hash=content_hash(raw + sidecar.read_bytes()),
             kind="pdf",
-            pages=tuple(pages),
+            pages=text.pages,
             metadata=meta,
         ),
-        [],
+        notes,
     )
 
 
