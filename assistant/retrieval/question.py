@@ -201,8 +201,9 @@ def _conditions(folded: str, c: Constraints, concepts: frozenset[str]) -> list[C
 
 # Glossary concepts that name a medium or an environment, and ways of moving or using a part.
 MEDIA_CONCEPTS = frozenset({
-    "steam", "superheated_steam", "hot_water", "water", "compressed_air", "hydraulic_oil", "fats", "fuel", "solvent", "acid", "ammonia",
-    "glycol", "phosphate_ester", "brake_fluid", "nitrogen", "food_contact", "dust", "outdoor", "uv", "vacuum",
+    "steam", "superheated_steam", "hot_water", "water", "compressed_air", "hydraulic_oil", "fats", "fuel", "solvent",
+    "acid", "ammonia", "glycol", "phosphate_ester", "brake_fluid", "nitrogen", "food_contact", "dust", "outdoor",
+    "uv", "vacuum",
 })
 # A catalogue media code and the glossary concept that says the same.
 CODE_CONCEPT = {"steam": "steam", "water": "water", "air": "compressed_air", "hydraulic_oil": "hydraulic_oil",

@@ -22,7 +22,6 @@ from assistant.retrieval.constraints import Constraints, check_product
 from assistant.retrieval.evidence import Unit
 from assistant.retrieval.models import Product
 from assistant.retrieval.question import Condition, Question
-from assistant.retrieval.tokenize import fold
 
 # A limits statement that excludes something: "Nicht für Dampf", "Not for zone 0/20", "Do not connect under
 # pressure", "EPDM ist NICHT beständig gegen Mineralöle", "Keine Absperrfunktion". Read only together with the
