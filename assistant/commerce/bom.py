@@ -3,6 +3,12 @@
 A file is refused as a whole only when it cannot be read at all (wrong type, empty, too large, more than
 ``MAX_LINES`` rows, no recognisable columns); a broken row is reported with its row number and the rest is
 kept, so the buyer fixes one row instead of re-uploading everything.
+
+Reading is bounded by what the file is, never by what it claims: an XLSX is a zip, so its uncompressed size is
+checked before openpyxl opens it (``MAX_UNCOMPRESSED_BYTES``, a zip bomb is ``too_large``); the sheet's declared
+``<dimension>`` is ignored (A1:XFD1048576 made openpyxl pad every row to 16,384 cells); rows are read at most
+``MAX_COLUMNS`` wide and reading stops as soon as the row limit is passed. The gateway runs the parse off the
+event loop with a time budget.
 """
 
 from __future__ import annotations
@@ -22,6 +28,10 @@ from assistant.commerce.textparse import SKU_IN_TEXT, parse_qty
 from assistant.errors import InvalidInput
 
 MAX_LINES = 500
+MAX_COLUMNS = 50  # a bill of materials has a handful of columns; wider rows are cut while reading
+MAX_SHEET_ROWS = 65_536  # row numbers beyond this (even empty formatted ones) are not a 500-line list
+MAX_UNCOMPRESSED_BYTES = 25_000_000
+MAX_ZIP_ENTRIES = 2_000
 
 
 class BomError(InvalidInput):
@@ -92,28 +102,51 @@ def _rows_csv(data: bytes) -> list[list[str]]:
     lines = text.splitlines()
     if len([ln for ln in lines if ln.strip()]) > MAX_LINES + 1:
         raise BomError("too_many_lines")
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    try:
+        return [[c.strip() for c in row[:MAX_COLUMNS]] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as exc:  # a field over csv's size limit, a NUL byte further down
+        raise BomError("unreadable") from exc
+
+
+def _check_zip(data: bytes) -> None:
+    """The uncompressed size the zip's directory states, before openpyxl reads it (zipfile never inflates a member
+    past its stated size: a lying directory ends in a CRC error, read as unreadable)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise BomError("unreadable") from exc
+    if len(entries) > MAX_ZIP_ENTRIES or sum(e.file_size for e in entries) > MAX_UNCOMPRESSED_BYTES:
+        raise BomError("too_large")
 
 
 def _rows_xlsx(data: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    _check_zip(data)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
         raise BomError("unreadable") from exc
     try:
         ws = wb.worksheets[0] if wb.worksheets else None
         if ws is None:
             raise BomError("empty")
+        ws.reset_dimensions()  # the declared <dimension> is whatever the file says, not what it holds
         rows: list[list[str]] = []
-        for values in ws.iter_rows(values_only=True):
+        filled = 0
+        for number, values in enumerate(ws.iter_rows(max_col=MAX_COLUMNS, values_only=True), start=1):
+            if number > MAX_SHEET_ROWS:
+                raise BomError("too_many_lines")
             cells = ["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)).strip()
                      for v in values]
             rows.append(cells)
-            if sum(1 for r in rows if any(r)) > MAX_LINES + 1:
+            filled += any(cells)
+            if filled > MAX_LINES + 1:
                 raise BomError("too_many_lines")
         return rows
+    except (KeyError, ValueError, TypeError, zipfile.BadZipFile, OSError) as exc:  # broken sheet XML
+        raise BomError("unreadable") from exc
     finally:
         wb.close()
 

@@ -81,3 +81,66 @@ def test_more_than_500_lines_is_refused_in_csv_and_xlsx() -> None:
     assert err.value.reason == "too_many_lines"
     ok = parse_bom("bom.csv", ("Artikel;Menge\n" + "\n".join(f"3S-1208;{n}" for n in range(1, 501))).encode(), LIMIT)
     assert len(ok.lines) == 500
+
+
+# ------------------------------------------------------------------------------------------- hostile files
+def _rewrite(data: bytes, member_filter) -> bytes:
+    """Copy an XLSX zip, passing each member's bytes through ``member_filter(name, content)``."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, member_filter(info.filename, src.read(info.filename)))
+    return out.getvalue()
+
+
+def test_a_declared_dimension_of_the_whole_sheet_is_ignored() -> None:
+    """<dimension ref="A1:XFD1048576"> made openpyxl pad every row to 16,384 cells (and a million rows)."""
+    import re
+    import time
+    import zipfile
+
+    data = xlsx([["Artikel", "Menge"], ["3S-1208", 5], ["QC-300-08", 7]])
+    whole_sheet = b'<dimension ref="A1:XFD1048576"/>'
+    lying = _rewrite(data, lambda name, content: re.sub(rb'<dimension ref="[^"]*" ?/>', whole_sheet, content)
+                     if name.startswith("xl/worksheets/") else content)
+    assert b"XFD1048576" in zipfile.ZipFile(io.BytesIO(lying)).read("xl/worksheets/sheet1.xml")
+    started = time.thread_time()
+    result = parse_bom("bom.xlsx", lying, LIMIT)
+    assert time.thread_time() - started < 1.0
+    assert [(ln.sku, ln.quantity) for ln in result.lines] == [("3S-1208", 5), ("QC-300-08", 7)]
+
+
+def test_a_zip_bomb_is_too_large_before_it_is_opened() -> None:
+    data = xlsx([["Artikel", "Menge"], ["3S-1208", 5]])
+    bomb = _rewrite(data, lambda name, content: content + b" " * 30_000_000 if name == "xl/styles.xml"
+                    else content)
+    assert len(bomb) < LIMIT
+    with pytest.raises(BomError) as refused:
+        parse_bom("bom.xlsx", bomb, LIMIT)
+    assert refused.value.reason == "too_large"
+
+
+def test_content_far_down_the_sheet_is_too_many_lines() -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Artikel", "Menge"])
+    ws.cell(row=200_000, column=1, value="3S-1208")
+    buf = io.BytesIO()
+    wb.save(buf)
+    with pytest.raises(BomError) as refused:
+        parse_bom("bom.xlsx", buf.getvalue(), LIMIT)
+    assert refused.value.reason == "too_many_lines"
+
+
+def test_wide_rows_are_cut_while_reading_and_huge_fields_are_unreadable() -> None:
+    wide = ("Artikel;Menge;" + ";" * 200_000 + "\n3S-1208;5" + ";x" * 100_000 + "\n").encode()
+    result = parse_bom("bom.csv", wide, LIMIT)
+    assert [(ln.sku, ln.quantity) for ln in result.lines] == [("3S-1208", 5)]
+    huge = b'Artikel;Menge\n3S-1208;"' + b"x" * 300_000 + b'"\n'
+    with pytest.raises(BomError) as refused:
+        parse_bom("bom.csv", huge, LIMIT)
+    assert refused.value.reason == "unreadable"
