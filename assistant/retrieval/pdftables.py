@@ -20,6 +20,7 @@ a two-column layout interleaves its columns.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import json
@@ -28,7 +29,7 @@ import re
 import subprocess
 import sys
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,9 +72,29 @@ class PdfTooCostly(PdfError):
 
 
 # ------------------------------------------------------------------------------------ isolation
+_READ: OrderedDict[tuple[str, PdfLimits], PdfText] = OrderedDict()  # content hash -> text, newest last
+_READ_MAX = 256
+
+
 def read_pdf(data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> PdfText:
     """Read a PDF in a child process, so no file can hold the build longer than ``timeout_s``
-    or take more than ``max_memory_mb`` (pdfminer decompresses whole content streams)."""
+    or take more than ``max_memory_mb`` (pdfminer decompresses whole content streams).
+
+    Every index build loads every PDF; a file read before (same bytes, same limits) is not
+    parsed again in this process. Failures are not remembered: a timeout may be the machine's.
+    """
+    key = (hashlib.sha256(data).hexdigest(), limits)
+    if key in _READ:
+        _READ.move_to_end(key)
+        return _READ[key]
+    text = _read_isolated(data, limits)
+    _READ[key] = text
+    while len(_READ) > _READ_MAX:
+        _READ.popitem(last=False)
+    return text
+
+
+def _read_isolated(data: bytes, limits: PdfLimits) -> PdfText:
     package_root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
@@ -97,6 +118,8 @@ def read_pdf(data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> PdfText:
             raise PdfTooCostly(f"reading needed more than {limits.max_memory_mb} MB; file skipped") from None
         raise PdfUnreadable(f"PDF reader stopped (exit code {proc.returncode})") from None
     error = answer.get("error")
+    if error == "memory":
+        raise PdfTooCostly(f"reading needed more than {limits.max_memory_mb} MB; file skipped")
     if error == "encrypted":
         raise PdfEncrypted("PDF is encrypted; export it without a password")
     if error:
@@ -125,6 +148,8 @@ def _child(argv: list[str]) -> int:
         answer = {"error": "encrypted"}
     except PdfError as exc:
         answer = {"error": "unreadable", "detail": str(exc)}
+    except MemoryError:
+        answer = {"error": "memory"}
     except Exception as exc:  # whatever a broken file does to either reader, the answer is "unreadable"
         answer = {"error": "unreadable", "detail": f"PDF cannot be read ({_reason(exc)})"}
     sys.stdout.write(json.dumps(answer, ensure_ascii=False))
@@ -136,7 +161,7 @@ def extract(data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> PdfText:
     """In-process extraction (what the child runs): pdfplumber, pypdf if pdfplumber fails."""
     try:
         return _plumb(data, limits)
-    except PdfEncrypted:
+    except (PdfEncrypted, MemoryError):
         raise
     except Exception as exc:  # any pdfminer failure: try the other reader
         reason = _reason(exc)
