@@ -1,6 +1,7 @@
 from assistant.retrieval.chunking import chunk_document
 from assistant.retrieval.loaders import content_hash
 from assistant.retrieval.models import Document
+from assistant.retrieval.passages import passage_units
 
 BODY = """# Serie X
 
@@ -62,3 +63,38 @@ def test_pdf_chunks_carry_page_numbers():
     chunks = chunk_document(doc, lambda d: "https://s/kb/file/pdf-x")
     assert [(c.chunk_id, c.page) for c in chunks] == [("pdf-x#p1", 1), ("pdf-x#p3", 3)]
     assert chunks[1].url.endswith("#page=3")
+
+
+def _pdf(pages: tuple[tuple[int, str], ...]) -> Document:
+    return Document("ds-dk", "Klauenkupplungen DK", "datasheet", "de", "", "ds-dk.pdf", "h", kind="pdf", pages=pages)
+
+
+TABLE = "| Artikel-Nr. | Temperatur | max. Druck |\n| --- | --- | --- |\n" + "\n".join(
+    f"| DK-0{i:02d}-92 | -40 … +90 °C | – |" for i in range(10, 22)
+)
+
+
+def test_pdf_tables_are_kept_whole_per_piece_with_the_header_and_the_page():
+    page1 = f"# Klauenkupplungen DK\n\nBeispiel GmbH · Stand 2026-07-01\n\n## Technische Daten\n\n{TABLE}\n\n"
+    page1 += "– = ohne Druck."
+    page2 = "## Montagehinweise\n\n- Naben sichern.\n- Maß E einhalten."
+    chunks = chunk_document(_pdf(((1, page1), (2, page2))), lambda d: "https://s/kb/file/ds-dk")
+    assert [(c.chunk_id, c.section, c.page) for c in chunks] == [
+        ("ds-dk#p1", "Klauenkupplungen DK (S./p. 1)", 1),
+        ("ds-dk#p1-2", "Technische Daten (S./p. 1)", 1),
+        ("ds-dk#p1-3", "Technische Daten (S./p. 1)", 1),
+        ("ds-dk#p1-4", "Technische Daten (S./p. 1)", 1),
+        ("ds-dk#p2", "Montagehinweise (S./p. 2)", 2),
+    ]
+    tables = chunks[1:3]
+    assert all(c.text.splitlines()[:2] == TABLE.splitlines()[:2] for c in tables)
+    assert [len(c.text.splitlines()) - 2 for c in tables] == [8, 4]
+    assert passage_units(tables[1].text)[-1] == "Artikel-Nr.: DK-021-92; Temperatur: -40 … +90 °C; max. Druck: –"
+    assert chunks[3].text == "– = ohne Druck." and chunks[4].url.endswith("#page=2")
+
+
+def test_a_pdf_page_that_continues_a_section_keeps_its_heading():
+    chunks = chunk_document(_pdf(((1, "## Technical data\n\nIntro."), (2, TABLE))), lambda d: "u")
+    assert [(c.chunk_id, c.section) for c in chunks][1:] == [
+        ("ds-dk#p2", "Technical data (S./p. 2)"), ("ds-dk#p2-2", "Technical data (S./p. 2)")
+    ]

@@ -1,6 +1,11 @@
 from pathlib import Path
 
+import pytest
+
+from assistant.retrieval import loaders, pdftables
 from assistant.retrieval.loaders import load_all, load_markdown, load_pdf, load_products
+from assistant.retrieval.pdftables import PdfLimits
+from assistant.retrieval.service import KnowledgeService
 
 from .conftest import make_pdf, write_md
 
@@ -63,6 +68,40 @@ def test_encrypted_image_only_and_sidecarless_pdfs_are_rejected(tmp_path: Path):
     assert "no extractable text" in load_pdf(blank, tmp_path)[1][0].message
     lone = make_pdf(tmp_path / "lone.pdf", ["text"])
     assert "sidecar" in load_pdf(lone, tmp_path)[1][0].message
+
+
+def test_pdf_read_only_in_part_is_a_warning(tmp_path: Path):
+    pdf = make_pdf(tmp_path / "long.pdf", ["Seite eins.", "Seite zwei.", "Seite drei."])
+    _sidecar(pdf)
+    doc, issues = load_pdf(pdf, tmp_path, limits=PdfLimits(max_pages=2))
+    assert [n for n, _ in doc.pages] == [1, 2]
+    assert [(i.path, i.severity, i.message) for i in issues] == [
+        ("long.pdf", "warning", "only the first 2 of 3 pages were read")
+    ]
+
+
+def test_pdf_falls_back_to_plain_text_with_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    pdf = make_pdf(tmp_path / "odd.pdf", ["Max. pressure 350 bar."])
+    _sidecar(pdf)
+
+    def pdfplumber_fails(data: bytes, limits: PdfLimits) -> pdftables.PdfText:
+        raise ValueError("no grid")
+
+    monkeypatch.setattr(pdftables, "_plumb", pdfplumber_fails)
+    monkeypatch.setattr(loaders, "read_pdf", pdftables.extract)  # in-process, so the patch reaches the reader
+    doc, issues = load_pdf(pdf, tmp_path)
+    assert doc is not None and "350 bar" in doc.text
+    assert issues[0].severity == "warning" and "pdfplumber failed (ValueError)" in issues[0].message
+
+
+def test_a_corrupt_pdf_is_reported_with_its_path_and_the_build_goes_on(settings, embedder):
+    datasheets = settings.knowledge_dir / "datasheets"
+    (datasheets / "ds-broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\ntruncated")
+    (datasheets / "ds-broken.meta.yml").write_text("id: ds-broken\ntype: datasheet\nlanguage: de\ntitle: Kaputt\n")
+    report = KnowledgeService(settings=settings, embedder=embedder).build()
+    assert report.built and report.documents == 7
+    issue = next(i for i in report.issues if i.path == "datasheets/ds-broken.pdf")
+    assert issue.severity == "error" and "cannot be read" in issue.message
 
 
 HEADER = (
