@@ -100,6 +100,7 @@ class Settings(BaseSettings):
     frame_ancestors: list[str] = ["'self'"]
     rate_limit_per_minute: int = Field(60, ge=1)
     max_upload_bytes: int = Field(2_000_000, ge=1024)
+    cpu_budget_s: float = Field(5.0, gt=0, le=60)  # an action call or BOM parse off the event loop, then "too long"
 
     # Operations (observability and privacy)
     metrics_token: SecretStr | None = None  # bearer token for GET /metrics; unset: loopback scrapes only

@@ -1,9 +1,10 @@
 """POST /api/upload: a bill of materials (CSV/XLSX) from the widget, turned into an RFQ step.
 
-The file is checked (type, size, line count) and parsed here; the parsed lines are parked server-side for the
-conversation's sender id, and Rasa only receives ``/upload_bom{"upload_id": "..."}`` through the same path as a
-chat turn (rate limit, conversation binding, signed metadata). A refused file gets a specific message and never
-reaches the dialogue, so everything already entered in the conversation stays as it was.
+The file is checked (type, size, line count) and parsed here, off the event loop within the CPU budget; the parsed
+lines are parked server-side for the conversation's sender id, and Rasa only receives
+``/upload_bom{"upload_id": "..."}`` through the same path as a chat turn (rate limit, conversation binding, signed
+metadata). A refused file gets a specific message and never reaches the dialogue, so everything already entered in
+the conversation stays as it was.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from assistant.commerce.bom import BomError, get_upload_store, parse_bom
 from assistant.gateway.chat import ChatReply, bind_conversation, enforce_rate_limit, run_turn
 from assistant.gateway.deps import AppSettings, Identity
 from assistant.gateway.errors import error_responses, request_language
+from assistant.gateway.offload import BudgetExceeded, off_loop
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,9 +51,13 @@ async def upload(
 
     data = await file.read(settings.max_upload_bytes + 1)
     try:
-        result = parse_bom(file.filename or "", data, settings.max_upload_bytes)
+        result = await off_loop(parse_bom, file.filename or "", data, settings.max_upload_bytes,
+                                budget_s=settings.cpu_budget_s)
     except BomError as exc:
         return _refusal(exc.reason, language, settings)
+    except BudgetExceeded:
+        log.warning("bill of materials over the %s s budget", settings.cpu_budget_s)
+        return _refusal("too_large", language, settings)
 
     cid, sender = bind_conversation(identity, conversation_id, language)
     upload_id = get_upload_store().save(sender, file.filename or "bom", result)
