@@ -128,10 +128,14 @@ class TokenVerifier:
             self._key = s.jwt_secret.get_secret_value()
 
     def verify(self, token: str) -> BuyerIdentity:
+        """The identity of a valid token: signed with the one configured algorithm, not expired, issued (``iat``)
+        at most ``jwt_max_lifetime_s`` before it expires and not in the future, with ``iss``/``aud`` when set
+        (production requires both). A long-lived token stolen from a browser would otherwise work for days."""
         s = self._settings
         if len(token) > 4096:
             raise InvalidToken("token too long")
-        options = {"require": ["exp", "sub"], "verify_aud": s.jwt_audience is not None}
+        required = ["exp", "iat", "sub"] + [c for c, v in (("iss", s.jwt_issuer), ("aud", s.jwt_audience)) if v]
+        options = {"require": required, "verify_aud": s.jwt_audience is not None}
         try:
             claims = jwt.decode(
                 token,
@@ -146,6 +150,13 @@ class TokenVerifier:
             raise InvalidToken("token expired", expired=True) from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken(f"token rejected: {type(exc).__name__}") from exc
+        issued, expires = claims.get("iat"), claims.get("exp")
+        if not isinstance(issued, int | float) or not isinstance(expires, int | float):
+            raise InvalidToken("iat and exp must be numbers")
+        if expires - issued > s.jwt_max_lifetime_s:
+            raise InvalidToken(f"token lives longer than {s.jwt_max_lifetime_s} s")
+        if issued > time.time() + s.jwt_leeway_s:  # the shop's tokens follow the real clock (see clock.py)
+            raise InvalidToken("token issued in the future")
         return BuyerIdentity.from_claims(claims)
 
 

@@ -60,6 +60,9 @@ LOAD_SECRETS = {
     "ASSISTANT_RASA_TOKEN": "loadtest-rasa-token-0123456789",
     "ASSISTANT_LINK_SECRET": "loadtest-link-secret-0123456789",
     "ASSISTANT_ADMIN_PASSWORD": "loadtest-admin-password-0123456789",
+    "ASSISTANT_METRICS_TOKEN": "loadtest-metrics-token-0123456789",
+    "ASSISTANT_JWT_ISSUER": "https://shop.loadtest.invalid",
+    "ASSISTANT_JWT_AUDIENCE": "assistant",
 }
 
 ANNA = ("u-1001", "anna.mueller@mueller-maschinenbau.de")

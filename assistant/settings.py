@@ -3,10 +3,15 @@
 All values come from ``ASSISTANT_*`` environment variables or an optional ``.env``
 file. Validation happens at start-up so that a production start with a
 development secret refuses to run instead of running insecurely.
+
+Safe by profile: the development profile (public secrets, in git) only binds to loopback, since anyone who can
+reach it can mint a token for any customer; the production profile requires strong secrets, the JWT ``iss`` and
+``aud`` the shop signs, and a metrics token.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
@@ -67,10 +72,12 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     jwt_leeway_s: int = Field(30, ge=0, le=300)
+    jwt_max_lifetime_s: int = Field(3600, ge=60, le=86_400)  # a token whose exp - iat is longer is refused
     identity_secret: SecretStr = SecretStr(DEV_IDENTITY_SECRET)
     identity_max_age_s: int = Field(300, ge=5)
     action_token: SecretStr = SecretStr(DEV_ACTION_TOKEN)
     rasa_token: SecretStr = SecretStr(DEV_RASA_TOKEN)  # protects Rasa's HTTP API (/status, /model ...)
+    rasa_token_file: Path | None = None  # read the Rasa token from this file instead (never from a command line)
     link_secret: SecretStr = SecretStr(DEV_LINK_SECRET)
     link_ttl_s: int = Field(900, ge=10)
     admin_user: str = "admin"
@@ -113,8 +120,25 @@ class Settings(BaseSettings):
         return value if value.is_absolute() else (PROJECT_ROOT / value)
 
     @model_validator(mode="after")
+    def _rasa_token_from_file(self) -> Settings:
+        if self.rasa_token_file is not None:
+            try:
+                token = self.rasa_token_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise InsecureSettings(f"ASSISTANT_RASA_TOKEN_FILE cannot be read: {exc.strerror}") from exc
+            if not token:
+                raise InsecureSettings("ASSISTANT_RASA_TOKEN_FILE is empty")
+            self.rasa_token = SecretStr(token)
+        return self
+
+    @model_validator(mode="after")
     def _enforce_non_default_secrets(self) -> Settings:
         if self.profile != "production":
+            if not _is_loopback(self.host):
+                raise InsecureSettings(
+                    f"the development profile only binds to loopback (ASSISTANT_HOST={self.host}): its secrets are "
+                    "public, so anyone who reaches it can mint a token for any customer; set ASSISTANT_PROFILE="
+                    "production with real secrets to serve other hosts")
             return self
         if self.today is not None:
             raise InsecureSettings("ASSISTANT_TODAY pins the clock for demos and tests; unset it in production")
@@ -130,9 +154,16 @@ class Settings(BaseSettings):
             weak = [w for w in weak if w != "jwt_secret"]
             if self.jwt_public_key_file is None or not self.jwt_public_key_file.is_file():
                 raise InsecureSettings("ASSISTANT_JWT_PUBLIC_KEY_FILE must name a readable key file for RS256")
+        metrics = self.metrics_token.get_secret_value() if self.metrics_token else ""
+        if metrics in DEV_SECRETS or len(metrics) < 16:
+            weak.append("metrics_token")
         if weak:
             names = ", ".join(f"ASSISTANT_{w.upper()}" for w in weak)
-            raise InsecureSettings(f"refusing a production start with development or short secrets: {names}")
+            raise InsecureSettings(f"refusing a production start with development, short or missing secrets: {names}")
+        missing = [name for name in ("jwt_issuer", "jwt_audience") if not (getattr(self, name) or "").strip()]
+        if missing:
+            names = ", ".join(f"ASSISTANT_{m.upper()}" for m in missing)
+            raise InsecureSettings(f"production verifies who issued a token and for whom: set {names}")
         return self
 
     @property
@@ -146,6 +177,15 @@ class Settings(BaseSettings):
     @property
     def is_development(self) -> bool:
         return self.profile == "development"
+
+
+def _is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @lru_cache(maxsize=1)

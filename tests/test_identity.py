@@ -82,7 +82,8 @@ def test_rs256_with_the_shops_public_key(tmp_path) -> None:
     path = tmp_path / "shop.pem"
     path.write_bytes(public)
     settings = Settings(jwt_algorithm="RS256", jwt_public_key_file=path)
-    claims = {"sub": "u-2001", "customer": "K-10002", "roles": ["buyer"], "exp": int(time.time()) + 60}
+    claims = {"sub": "u-2001", "customer": "K-10002", "roles": ["buyer"], "iat": int(time.time()),
+              "exp": int(time.time()) + 60}
     identity = TokenVerifier(settings).verify(jwt.encode(claims, key, algorithm="RS256"))
     assert identity.customer_id == "K-10002"
     # An HS256 token signed with the public key as secret (algorithm confusion) must not pass.
@@ -90,6 +91,38 @@ def test_rs256_with_the_shops_public_key(tmp_path) -> None:
         TokenVerifier(settings).verify(
             jwt.encode(claims, "dev-jwt-secret-change-me-0123456789abcdef", algorithm="HS256")
         )
+
+
+def _signed(settings: Settings, **claims: object) -> str:
+    base = {"sub": "u-1001", "customer": "K-10001", "roles": ["buyer"]}
+    return jwt.encode({**base, **claims}, settings.jwt_secret.get_secret_value(), algorithm="HS256")
+
+
+def test_a_token_must_say_when_it_was_issued_and_live_at_most_the_maximum(settings: Settings) -> None:
+    now = int(time.time())
+    verifier = TokenVerifier(settings)
+    assert verifier.verify(_signed(settings, iat=now, exp=now + 3600)).user_id == "u-1001"  # the default 60 min
+    for claims in ({"exp": now + 60},  # no iat
+                   {"iat": now, "exp": now + 3601},  # a minute too long
+                   {"iat": now - 80_000, "exp": now + 600},  # issued a day ago, still valid: too long-lived
+                   {"iat": now + 600, "exp": now + 900}):  # issued in the future
+        with pytest.raises(InvalidToken):
+            verifier.verify(_signed(settings, **claims))
+    shorter = Settings(profile="development", jwt_max_lifetime_s=600)
+    with pytest.raises(InvalidToken):
+        TokenVerifier(shorter).verify(_signed(shorter, iat=now, exp=now + 900))
+
+
+def test_issuer_and_audience_are_required_when_configured() -> None:
+    settings = Settings(profile="development", jwt_issuer="https://shop.example", jwt_audience="assistant")
+    now = int(time.time())
+    good = {"iat": now, "exp": now + 60, "iss": "https://shop.example", "aud": "assistant"}
+    assert TokenVerifier(settings).verify(_signed(settings, **good)).customer_id == "K-10001"
+    assert TokenVerifier(settings).verify(mint_token(sub="u-1", customer="K-1", roles=[], settings=settings))
+    for wrong in ({"iss": None}, {"aud": None}, {"aud": "another-app"}, {"iss": "https://evil.example"}):
+        claims = {k: v for k, v in {**good, **wrong}.items() if v is not None}
+        with pytest.raises(InvalidToken):
+            TokenVerifier(settings).verify(_signed(settings, **claims))
 
 
 # --- conversation binding ----------------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ def strong(**overrides: object) -> dict[str, object]:
     values: dict[str, object] = {
         "profile": "production", "jwt_secret": STRONG + "j", "identity_secret": STRONG + "i",
         "action_token": STRONG + "a", "rasa_token": STRONG + "r", "link_secret": STRONG + "l",
-        "admin_password": STRONG + "p",
+        "admin_password": STRONG + "p", "metrics_token": STRONG + "m",
+        "jwt_issuer": "https://shop.example-industrie.de", "jwt_audience": "assistant",
     }
     values.update(overrides)
     return values
@@ -60,3 +61,34 @@ def test_invalid_port_is_refused(monkeypatch) -> None:
     monkeypatch.setenv("ASSISTANT_PORT", "99999")
     with pytest.raises(ValueError):
         Settings()
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::", "shop.example-industrie.de"])
+def test_development_refuses_to_bind_beyond_loopback(host: str) -> None:
+    """Its secrets are in git: on a reachable address anyone could mint a token for any customer."""
+    with pytest.raises(ValueError, match="loopback"):
+        Settings(profile="development", host=host)
+    assert Settings(**strong(host=host)).host == host
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_development_binds_to_loopback(host: str) -> None:
+    assert Settings(profile="development", host=host).host == host
+
+
+@pytest.mark.parametrize(("missing", "name"), [("metrics_token", "ASSISTANT_METRICS_TOKEN"),
+                                               ("jwt_issuer", "ASSISTANT_JWT_ISSUER"),
+                                               ("jwt_audience", "ASSISTANT_JWT_AUDIENCE")])
+def test_production_requires_a_metrics_token_and_the_jwt_issuer_and_audience(missing: str, name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        Settings(**strong(**{missing: None}))
+    with pytest.raises(ValueError, match="ASSISTANT_METRICS_TOKEN"):
+        Settings(**strong(metrics_token="short"))
+
+
+def test_the_rasa_token_can_come_from_a_file(tmp_path) -> None:
+    path = tmp_path / "rasa.token"
+    path.write_text("rasa-token-from-a-file-0123456789\n")
+    assert Settings(rasa_token_file=path).rasa_token.get_secret_value() == "rasa-token-from-a-file-0123456789"
+    with pytest.raises(ValueError, match="RASA_TOKEN_FILE"):
+        Settings(rasa_token_file=tmp_path / "missing")

@@ -11,8 +11,23 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from assistant import observability
+from assistant.analytics import stop_recorder
 from assistant.commerce.outbox import start_dispatcher, stop_dispatcher
-from assistant.gateway import admin, cad, chat, documents, health, kb, pages, privacy, upload, webhook
+from assistant.gateway import (
+    admin,
+    cad,
+    ces,
+    chat,
+    documents,
+    health,
+    insights,
+    kb,
+    pages,
+    privacy,
+    review,
+    upload,
+    webhook,
+)
 from assistant.gateway import metrics as metrics_router
 from assistant.gateway.errors import drop_validation_422, install_error_handlers
 from assistant.gateway.middleware import BodyLimit, SecurityHeaders
@@ -34,6 +49,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     if settings.outbox_dispatcher:
         stop_dispatcher()
+    stop_recorder()  # write the analytics events still queued
     await get_rasa_client().aclose()
 
 
@@ -59,11 +75,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url="/api/docs" if settings.is_development else None,
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url="/api/openapi.json" if settings.is_development else None,  # production: no API map for anyone
     )
     install_error_handlers(app)
     _document_errors_only_as_answered(app)
-    for module in (chat, upload, kb, documents, cad, health, webhook, pages, admin, privacy, metrics_router):
+    # review and insights before admin: its catch-all /admin/{path} would answer their paths with a 404 page
+    for module in (chat, upload, ces, kb, documents, cad, health, webhook, pages, review, insights, admin, privacy,
+                   metrics_router):
         app.include_router(module.router)
     app.mount("/widget", StaticFiles(directory=PROJECT_ROOT / "widget"), name="widget")
 

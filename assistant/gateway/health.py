@@ -1,4 +1,7 @@
-"""GET /healthz: is every part of a turn ready (Rasa and its model, the database, the knowledge index)?"""
+"""GET /healthz: is every part of a turn ready (Rasa and its model, the database, the knowledge index)?
+
+Public (load balancers call it), so it names no file path, host or error text: states, ids and error types only.
+"""
 
 from __future__ import annotations
 
@@ -47,8 +50,8 @@ async def healthz() -> JSONResponse:
     rasa: dict[str, Any]
     try:
         status = await get_rasa_client().status()
-        model = status.get("model_file")
-        rasa = {"ok": bool(model), "model": model}
+        # Rasa's model_file is a path on this machine; the public answer names the model by its id only.
+        rasa = {"ok": bool(status.get("model_file")), "model": str(status.get("model_id") or "")[:64] or None}
     except EngineUnavailable as exc:
         rasa = {"ok": False, "error": str(exc)}
     database, index = await asyncio.gather(asyncio.to_thread(_database), asyncio.to_thread(_index))
