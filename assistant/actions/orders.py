@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from assistant import clock
 from assistant.actions.base import AssistantAction, Events, Reply, Turn
+from assistant.actions.knowledge_turn import KnowledgeDetour
 from assistant.commerce.domain import OrderView
 from assistant.commerce.orders import OrderService, OrderStatus, get_order_service, order_status
 from assistant.commerce.resolver import OrderReference, parse_order_reference
@@ -107,6 +108,31 @@ def resolve_reference(tracker: Tracker, turn: Turn) -> OrderReference:
     if not text and number:
         ref = OrderReference(order_number=number)
     return ref
+
+
+def needs_date(ref: OrderReference) -> bool:
+    """A date was mentioned but not read for certain, and nothing else names the order: ask, never guess."""
+    return ref.date_unclear and not (ref.order_number or ref.po_reference)
+
+
+def ask_for_date(
+    reply: Reply, service: OrderService, identity: BuyerIdentity, lang: str, purpose: str
+) -> Events:
+    """Say that the date is unclear, how to write it, and offer the latest orders so one tap also works."""
+    reply.key("orders_date_unclear")
+    latest = service.find_orders(identity, OrderReference(), 3)
+    if not latest:
+        return []
+    return offer_choice(reply, latest, lang, purpose, reply.t("orders_recent"))
+
+
+def weekday_note(reply: Reply, ref: OrderReference, lang: str) -> None:
+    """"Montag, 12.11." when the 12th is a Thursday: the date wins, and the buyer is told which day it was."""
+    day = ref.date_from
+    if ref.stated_weekday is None or day is None:
+        return
+    reply.key("orders_weekday_mismatch", date=fmt_date(day, lang), actual=reply.t(f"handoff_weekday_{day.weekday()}"),
+              stated=reply.t(f"handoff_weekday_{ref.stated_weekday}"))
 
 
 def choice_buttons(orders: Sequence[OrderView], lang: str) -> list[tuple[str, str]]:
@@ -221,7 +247,7 @@ class OrderStatusAction(AssistantAction):
     invalid_input_key = "orders_invalid"
 
 
-class ActionOrderStatus(OrderStatusAction):
+class ActionOrderStatus(KnowledgeDetour, OrderStatusAction):
     def name(self) -> str:
         return "action_order_status"
 
@@ -236,6 +262,9 @@ class ActionOrderStatus(OrderStatusAction):
 def show_status(
     reply: Reply, service: OrderService, identity: BuyerIdentity, ref: OrderReference, lang: str
 ) -> Events:
+    if needs_date(ref):
+        return ask_for_date(reply, service, identity, lang, "status")
+    weekday_note(reply, ref, lang)
     if ref.is_empty() or (ref.open_only and not ref.order_number):
         open_orders = service.open_orders(identity, MAX_CHOICES)
         if not open_orders:

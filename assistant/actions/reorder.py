@@ -14,19 +14,23 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions.base import AssistantAction, Events, Reply, Turn
+from assistant.actions.knowledge_turn import KnowledgeDetour
 from assistant.actions.orders import (
     CHOICE_SLOT,
     MAX_CHOICES,
+    ask_for_date,
     entity,
     find_for,
     fmt_date,
     in_language,
     money,
     nearest_reply,
+    needs_date,
     offer_choice,
     payload,
     resolve_reference,
     user_text,
+    weekday_note,
 )
 from assistant.commerce.domain import PlacedOrder
 from assistant.commerce.orders import OrderService, get_order_service
@@ -120,6 +124,9 @@ def start_reorder(
 
         reply.key("role_missing", roles=role_names(identity.roles, lang))
         return []
+    if needs_date(ref):
+        return ask_for_date(reply, orders, identity, lang, "reorder")
+    weekday_note(reply, ref, lang)
     if ref.is_empty():
         latest = orders.find_orders(identity, OrderReference(), 3)
         if not latest:
@@ -160,7 +167,7 @@ class DraftAction(AssistantAction):
         return entity(tracker, "draft_id") or tracker.get_slot(DRAFT_SLOT)
 
 
-class ActionReorder(DraftAction):
+class ActionReorder(KnowledgeDetour, DraftAction):
     not_found_key = "orders_not_found"
 
     def name(self) -> str:

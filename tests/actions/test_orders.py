@@ -122,3 +122,76 @@ async def test_status_by_date_expression_and_nothing_that_day_offers_the_nearest
                                                             "order_status", ANNA, language="en"))
     assert texts(dispatcher)[:2] == ["I could not find such an order in your account.", "Your nearest orders:"]
     assert len(dispatcher.messages[1]["custom"]["buttons"]) == 3
+
+
+# ---------------------------------------------------------------------------------------- dates as buyers write them
+
+WEEKDAYS_DE = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def seeded_days():
+    """The seed's scenario days for the day the action tests seeded (never assume a weekday)."""
+    from assistant import clock
+    from assistant.commerce.seed import scenario_days
+
+    return scenario_days(clock.today(services().settings))
+
+
+async def test_an_unclear_date_is_asked_about_with_the_latest_orders_not_guessed_de() -> None:
+    dispatcher, events = await run(status_action(), tracker("Wo ist die Bestellung vom 4/5?", "order_status", ANNA))
+    assert texts(dispatcher)[0].startswith("Dieses Datum kann ich nicht eindeutig lesen.")
+    assert texts(dispatcher)[1] == "Oder wählen Sie eine Ihrer letzten Bestellungen:"
+    assert len(buttons(dispatcher)) == 3 and str(events[0]["value"]).startswith("status:")
+
+
+async def test_an_unclear_date_is_asked_about_in_english() -> None:
+    dispatcher, _ = await run(status_action(), tracker("where is my order from 1 month 3 weeks 4/5?", "order_status",
+                                                       ANNA, language="en"))
+    assert texts(dispatcher)[0].startswith("I can't read that date unambiguously.")
+    assert texts(dispatcher)[1] == "Or pick one of your latest orders:"
+
+
+async def test_an_order_number_needs_no_date_even_when_the_date_is_unclear() -> None:
+    t = tracker("Auftrag 4711 vom 4/5", "order_status", ANNA, entities=[{"entity": "order_number", "value": "4711"}])
+    assert texts((await run(status_action(), t))[0])[0].startswith("Auftrag 4711 vom ")
+
+
+async def test_a_weekday_that_contradicts_the_date_is_named_and_the_date_wins_de() -> None:
+    day = seeded_days().in_transit
+    said = (day.weekday() + 1) % 7
+    dispatcher, _ = await run(status_action(), tracker(f"Wo ist die Bestellung vom {WEEKDAYS_DE[said]}, {day:%d.%m.}?",
+                                                       "order_status", ANNA))
+    assert texts(dispatcher)[0] == (f"Hinweis: Der {day:%d.%m.%Y} ist ein {WEEKDAYS_DE[day.weekday()]}, "
+                                    f"kein {WEEKDAYS_DE[said]} – ich habe nach dem Datum gesucht.")
+    assert texts(dispatcher)[1].startswith(f"Auftrag 4711 vom {day:%d.%m.%Y}")
+
+
+async def test_a_weekday_that_contradicts_the_date_is_named_and_the_date_wins_en() -> None:
+    day = seeded_days().in_transit
+    said = (day.weekday() + 3) % 7
+    text = f"where is my order from {WEEKDAYS_EN[said]}, {MONTHS_EN[day.month - 1]} {day.day}?"
+    dispatcher, _ = await run(status_action(), tracker(text, "order_status", ANNA, language="en"))
+    shown = f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+    assert texts(dispatcher)[0] == (f"Note: {shown} is a {WEEKDAYS_EN[day.weekday()]}, not a {WEEKDAYS_EN[said]} – "
+                                    "I went by the date.")
+    assert texts(dispatcher)[1].startswith(f"Order 4711 of {shown}")
+
+
+async def test_a_matching_weekday_is_not_remarked_on() -> None:
+    day = seeded_days().in_transit
+    dispatcher, _ = await run(status_action(), tracker(f"Wo ist die Bestellung vom {WEEKDAYS_DE[day.weekday()]}, "
+                                                       f"{day:%d.%m.}?", "order_status", ANNA))
+    assert texts(dispatcher)[0].startswith("Auftrag 4711 vom ")
+
+
+async def test_an_ordinal_day_finds_the_order_of_that_day_de_and_en() -> None:
+    day = seeded_days().partial
+    dispatcher, _ = await run(status_action(), tracker(f"Status der Bestellung vom {day.day}ten", "order_status",
+                                                       ANNA))
+    assert texts(dispatcher)[0].startswith(f"Auftrag 4712 vom {day:%d.%m.%Y}")
+    suffix = {1: "st", 2: "nd", 3: "rd", 21: "st", 22: "nd", 23: "rd", 31: "st"}.get(day.day, "th")
+    dispatcher, _ = await run(status_action(), tracker(f"status of my order on the {day.day}{suffix}",
+                                                       "order_status", ANNA, language="en"))
+    assert texts(dispatcher)[0].startswith("Order 4712 of ")

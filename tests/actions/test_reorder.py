@@ -149,3 +149,31 @@ async def test_typed_yes_places_the_draft_as_offered_with_the_successor() -> Non
     dispatcher, events = await run(confirm, tracker("ja", "affirm", ANNA, slots=slots))
     assert texts(dispatcher)[0].startswith("Vielen Dank! Ihre Bestellung ist aufgegeben")
     assert slot_value(events, "orders_draft_open") is False
+
+
+async def test_reorder_with_an_unclear_date_asks_instead_of_guessing_de() -> None:
+    reorder, _, _ = actions()
+    dispatcher, events = await run(reorder, tracker("Bestellung vom 4/5 nochmal bitte", "reorder", ANNA))
+    assert texts(dispatcher)[0].startswith("Dieses Datum kann ich nicht eindeutig lesen.")
+    assert str(slot_value(events, "orders_choice")).startswith("reorder:")
+    dispatcher, _ = await run(reorder, tracker("reorder the order from 13. - 15. Juli 4/5", "reorder", ANNA,
+                                               language="en"))
+    assert texts(dispatcher)[0].startswith("I can't read that date unambiguously.")
+
+
+async def test_reorder_names_a_contradicting_weekday_and_goes_by_the_date_en() -> None:
+    from assistant import clock
+    from assistant.commerce.seed import scenario_days
+
+    day = scenario_days(clock.today(services().settings)).last_monday
+    months = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    reorder, _, _ = actions()
+    dispatcher, _ = await run(reorder, tracker(f"reorder my order from Tuesday, {months[day.month - 1]} {day.day}",
+                                               "reorder", ANNA, language="en"))
+    shown = f"{day.day} {months[day.month - 1]} {day.year}"
+    assert texts(dispatcher)[0] == f"Note: {shown} is a Monday, not a Tuesday – I went by the date."
+    assert texts(dispatcher)[1].startswith(f"Reorder of order {services().last_monday_order} of {shown}")
+    dispatcher, _ = await run(reorder, tracker(f"Bestellung vom Freitag, {day:%d.%m.} nochmal", "reorder", ANNA))
+    assert texts(dispatcher)[0] == (f"Hinweis: Der {day:%d.%m.%Y} ist ein Montag, kein Freitag – ich habe nach dem "
+                                    "Datum gesucht.")
+    assert texts(dispatcher)[1].startswith(f"Nachbestellung von Auftrag {services().last_monday_order} vom ")
