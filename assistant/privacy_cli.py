@@ -10,6 +10,9 @@ What is personal here, and where it lives:
   by a one-way hash of the sender id, so they are deleted through the same sender ids.
 * Delivered notifications (``outbox`` rows with status ``sent``): they hold mail bodies with contact data; the
   retention purge deletes them, an erase leaves them to the purge (they belong to the RFQ record).
+* The content team's cockpit (``an_turns``, ``an_conversations``, ``an_cases``): redacted questions and replies
+  keyed by the same one-way hash; purged and erased with the rest (``assistant/analytics/retention.py``). The
+  daily aggregates (``an_daily``) are counts without any person in them and stay.
 
 What is *not* deleted, on purpose: orders, RFQs, callback tickets and documents are business records with their
 own legal retention (commercial and tax law); Redis only holds short-lived conversation locks, no content.
@@ -49,6 +52,13 @@ class ErasureReport:
     feedback: int = 0
     unanswered: int = 0
     outbox_sent: int = 0
+    analytics_turns: int = 0
+    analytics_conversations: int = 0
+    review_cases: int = 0
+
+    def add(self, counts: dict[str, int]) -> None:
+        for name, count in counts.items():
+            setattr(self, name, getattr(self, name) + (count or 0))
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -159,7 +169,7 @@ class PrivacyService:
         return self._delete_senders(sorted(senders))
 
     def _delete_senders(self, senders: list[str]) -> ErasureReport:
-        from assistant.analytics import AnswerFeedback, UnansweredQuestion, conversation_hash
+        from assistant.analytics import AnswerFeedback, UnansweredQuestion, conversation_hash, retention
 
         report = ErasureReport(senders=senders)
         if not senders:
@@ -178,12 +188,13 @@ class PrivacyService:
             report.unanswered = s.execute(
                 delete(UnansweredQuestion).where(UnansweredQuestion.conversation.in_(hashes))
             ).rowcount
+        report.add(retention.erase(self.database, hashes))
         return report
 
     # ------------------------------------------------------------ retention
     def purge(self, days: int | None = None, dry_run: bool = False, now: datetime | None = None) -> ErasureReport:
         """Delete whole conversations idle for longer than the retention, and older feedback/analytics/mails."""
-        from assistant.analytics import AnswerFeedback, UnansweredQuestion
+        from assistant.analytics import AnswerFeedback, UnansweredQuestion, retention
         from assistant.commerce.models import OutboxMessage
 
         days = days or self._settings.retention_days
@@ -208,6 +219,7 @@ class PrivacyService:
             report.outbox_sent = s.execute(
                 delete(OutboxMessage).where(OutboxMessage.status == "sent", OutboxMessage.sent_at < cutoff)
             ).rowcount
+        report.add(retention.purge(self.database, cutoff))
         return report
 
 

@@ -26,6 +26,9 @@ from sqlalchemy import DateTime, Float, Integer, String, UniqueConstraint, selec
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assistant import clock
+from assistant.analytics.events import FeedbackEvent
+from assistant.analytics.recorder import Recorder, get_recorder
+from assistant.analytics.redaction import EMAIL_MARK, MAX_COMMENT_CHARS, MAX_QUESTION_CHARS, PHONE_MARK, redact
 from assistant.commerce.db import Database, get_database
 from assistant.commerce.models import Base
 from assistant.sanitize import csv_cell
@@ -34,8 +37,6 @@ log = logging.getLogger(__name__)
 
 Kind = Literal["fallback", "low_score", "no_documents", "no_product_match", "thumbs_down"]
 KINDS: tuple[str, ...] = ("fallback", "low_score", "no_documents", "no_product_match", "thumbs_down")
-MAX_QUESTION_CHARS = 500
-MAX_COMMENT_CHARS = 1000
 GROUP_SIMILARITY = 75  # rapidfuzz token_sort_ratio of the stemmed keys; calibrated in tests/test_analytics.py
 
 
@@ -64,30 +65,6 @@ class AnswerFeedback(Base):
     comment: Mapped[str | None] = mapped_column(String(MAX_COMMENT_CHARS), nullable=True)
     question: Mapped[str | None] = mapped_column(String(MAX_QUESTION_CHARS), nullable=True)
     language: Mapped[str] = mapped_column(String(2))
-
-
-# ------------------------------------------------------------------ redaction
-EMAIL_MARK = "[E-Mail]"
-PHONE_MARK = "[Telefon]"
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+(?:@|\s?\(at\)\s?|\s?\[at\]\s?)[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-# A phone number starts with +, 00 or 0 (area code) and has 7 to 15 digits in groups; article numbers (3S-1208),
-# order numbers (4711), temperatures and pressures do not start that way or have fewer digits.
-_PHONE = re.compile(r"(?<![\w.,/-])(?:\+\s?\d{1,3}|00\d{1,3}|\(?0\d{1,5}\)?)(?:[ ./-]?\(?\d{1,8}\)?){1,6}(?![\w-])")
-_DATE = re.compile(r"\d{1,2}\.\d{1,2}\.(?:\d{2}|\d{4})")
-
-
-def redact(text: str) -> str:
-    """Replace e-mail addresses and phone numbers; keep everything else the content team needs."""
-    out = _EMAIL.sub(EMAIL_MARK, text or "")
-
-    def phone(m: re.Match[str]) -> str:
-        candidate = m.group(0)
-        digits = sum(c.isdigit() for c in candidate)
-        if not 7 <= digits <= 15 or _DATE.fullmatch(candidate.strip()):
-            return candidate
-        return PHONE_MARK
-
-    return _PHONE.sub(phone, out)
 
 
 # ------------------------------------------------------------------ grouping
@@ -172,8 +149,10 @@ def group_rows(rows: list[UnansweredQuestion], threshold: int = GROUP_SIMILARITY
 class Analytics:
     """Records and reports; every write redacts first. Failures to record never break a reply (callers log)."""
 
-    def __init__(self, database: Database | None = None) -> None:
+    def __init__(self, database: Database | None = None, recorder: Recorder | None = None) -> None:
         self._database = database
+        # Events of a store given here go to that store; the process's recorder writes to the default one.
+        self._recorder = recorder or (Recorder(database) if database is not None else None)
 
     @property
     def database(self) -> Database:
@@ -219,7 +198,11 @@ class Analytics:
         language: str = "de",
         now: datetime | None = None,
     ) -> None:
-        """One rating per answer; a second click changes it. Thumbs down also lands in the unanswered report."""
+        """One rating per answer; a second click changes it. Thumbs down also lands in the unanswered report.
+
+        The rating also goes to the analytics writer, which attaches it to the rated turn for the review and the
+        thumbs ratio (off the request path, like every analytics event).
+        """
         if rating not in ("up", "down"):
             raise ValueError("rating must be up or down")
         conv = conversation_hash(sender) or ""
@@ -253,6 +236,7 @@ class Analytics:
                         conversation=conv,
                     )
                 )
+        (self._recorder or get_recorder()).submit(FeedbackEvent(conv, when, message_index, rating))
 
     def rows(self, limit: int = 5000) -> list[UnansweredQuestion]:
         with self.database.session() as s:
