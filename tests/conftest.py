@@ -35,3 +35,22 @@ def skip_or_fail(reason: str) -> None:
     if os.environ.get("CI") or os.environ.get("ASSISTANT_REQUIRE_SERVICES"):
         pytest.fail(f"{reason} (required in CI)")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def real_knowledge(tmp_path_factory: pytest.TempPathFactory):
+    """The knowledge service on the real knowledge/ folder with the default (multilingual) embedder, built once
+    per session in a private index (slow: loads the model and embeds about 900 chunks)."""
+    import shutil
+
+    from assistant.retrieval.service import KnowledgeService
+    from assistant.settings import PROJECT_ROOT, Settings, get_settings
+
+    index = tmp_path_factory.mktemp("real-knowledge") / "index"
+    warm = get_settings().var_dir / "eval" / f"index-{get_settings().embedding_backend}"
+    if (warm / "CURRENT").is_file():
+        shutil.copytree(warm, index)  # reuse embeddings the eval already computed; the build still checks hashes
+    service = KnowledgeService(settings=Settings(knowledge_dir=PROJECT_ROOT / "knowledge", index_dir=index))
+    report = service.build()
+    assert report.chunks > 100
+    return service

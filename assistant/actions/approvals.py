@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from assistant import clock
 from assistant.actions.base import AssistantAction, Events, Reply, Turn
+from assistant.actions.knowledge_turn import KnowledgeDetour
 from assistant.actions.orders import entity, in_language, money, payload, user_text
 from assistant.commerce.approvals import ApprovalService, get_approval_service
 from assistant.commerce.domain import ApprovalView
@@ -78,7 +79,7 @@ def list_pending(reply: Reply, pending: list[ApprovalView], lang: str) -> None:
     reply.buttons("\n".join(rows), buttons)
 
 
-class ActionListApprovals(ApprovalAction):
+class ActionListApprovals(KnowledgeDetour, ApprovalAction):
     def name(self) -> str:
         return "action_list_approvals"
 

@@ -111,6 +111,8 @@ class AssistantAction(Action, abc.ABC):
             Reply(dispatcher, language).key("identity_unverified")
             return []
         reply = Reply(dispatcher, turn.language)
+        if await self.answered_elsewhere(tracker, turn, reply):
+            return []
         if self.requires_login and turn.identity.is_anonymous:
             reply.key("login_required", portal_url=get_settings().portal_url)
             return []
@@ -135,6 +137,10 @@ class AssistantAction(Action, abc.ABC):
 
     not_found_key = "internal_error"
     invalid_input_key = "internal_error"
+
+    async def answered_elsewhere(self, tracker: Tracker, turn: Turn, reply: Reply) -> bool:
+        """A hook before login and role checks: True when the turn was answered otherwise (see knowledge_turn)."""
+        return False
 
 
 def role_names(roles: Iterable[str], language: str) -> str:

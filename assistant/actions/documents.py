@@ -12,6 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions.base import AssistantAction, Events, Reply, Turn
+from assistant.actions.knowledge_turn import KnowledgeDetour
 from assistant.actions.orders import (
     entities,
     entity,
@@ -88,7 +89,7 @@ def send_links(reply: Reply, service: DocumentService, identity: BuyerIdentity, 
     return []
 
 
-class ActionRequestDocument(AssistantAction):
+class ActionRequestDocument(KnowledgeDetour, AssistantAction):
     not_found_key = "orders_docs_none"
     invalid_input_key = "orders_invalid"
 

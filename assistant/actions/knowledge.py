@@ -18,10 +18,11 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions.base import AssistantAction, Events, Reply, Turn
-from assistant.analytics import EMAIL_MARK, PHONE_MARK, Analytics, get_analytics, redact
+from assistant.actions.knowledge_turn import ask_knowledge, send_answer
+from assistant.analytics import Analytics, get_analytics
 from assistant.errors import BackendUnavailable
 from assistant.retrieval.constraints import parse_constraints
-from assistant.retrieval.models import IndexNotBuilt, KnowledgeAnswer
+from assistant.retrieval.models import KnowledgeAnswer
 from assistant.retrieval.service import KnowledgeService, get_knowledge_service
 
 log = logging.getLogger(__name__)
@@ -48,11 +49,6 @@ def looks_like_product_question(text: str) -> bool:
     return parse_constraints(text).count > 0
 
 
-def send_answer(reply: Reply, answer: KnowledgeAnswer) -> None:
-    for message in answer.messages:
-        reply.raw(message)
-
-
 class _KnowledgeAction(AssistantAction):
     """Shared wiring: the knowledge service and the analytics store, injectable for tests."""
 
@@ -69,13 +65,7 @@ class _KnowledgeAction(AssistantAction):
         return self._analytics or get_analytics()
 
     async def answer(self, question: str, turn: Turn) -> KnowledgeAnswer:
-        sku = turn.page.get("sku") if isinstance(turn.page.get("sku"), str) else None
-        # Contact details are no part of a product question: they only add noise terms to the search.
-        query = " ".join(redact(question).replace(EMAIL_MARK, " ").replace(PHONE_MARK, " ").split()) or question
-        try:
-            return await asyncio.to_thread(self.knowledge.answer, query, turn.language, sku)
-        except IndexNotBuilt as exc:
-            raise BackendUnavailable("knowledge index not built") from exc
+        return await ask_knowledge(self.knowledge, question, turn)
 
     async def record(self, question: str, kind: str, turn: Turn, tracker: Tracker, score: float | None) -> None:
         """Never lets a failing analytics store break the reply the visitor is waiting for."""

@@ -11,6 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant.actions.base import AssistantAction, Events, Reply, Turn
+from assistant.actions.knowledge_turn import KnowledgeDetour
 from assistant.actions.orders import entities, in_language, money, user_text
 from assistant.commerce.links import LinkSigner
 from assistant.commerce.orders import hint_filter
@@ -52,7 +53,7 @@ def price_text(row: PriceRow, reply: Reply, lang: str, logged_in: bool) -> str:
     return f"- {row.sku} {row.name}: {price}"
 
 
-class ActionPriceList(AssistantAction):
+class ActionPriceList(KnowledgeDetour, AssistantAction):
     not_found_key = "orders_prices_none"
     invalid_input_key = "orders_prices_ask"
 

@@ -131,15 +131,20 @@ def _doc_kind(doc_type: str, lang: str) -> str:
 
 
 def _quote_lines(quotes: list[Quote], lang: str) -> list[str]:
+    """One line per quote; consecutive quotes of one document name it once, after the last of them."""
     out = []
-    for q in quotes:
-        left, right = ("“", "”") if lang == "en" else ("„", "“")
-        where = f"{_doc_kind(q.doc_type, lang)} {left}{q.title}{right}"
-        if q.page:
-            where += f", {label('value', 'page', lang, page=q.page)}"
+    left, right = ("“", "”") if lang == "en" else ("„", "“")
+    for n, q in enumerate(quotes):
         original = f" ({label('language', q.language, lang)})" if q.language in ("de", "en") and q.language != lang \
             else ""
-        out.append(f"{left}{q.text}{right}{original} – {where}")
+        line = f"{left}{q.text}{right}"
+        following = quotes[n + 1] if n + 1 < len(quotes) else None
+        if following is None or (following.title, following.page) != (q.title, q.page):
+            where = f"{_doc_kind(q.doc_type, lang)} {left}{q.title}{right}"
+            if q.page:
+                where += f", {label('value', 'page', lang, page=q.page)}"
+            line += f"{original} – {where}"
+        out.append(line)
     return out
 
 
@@ -235,7 +240,9 @@ def value_answer(
     if clause and not same:
         clause = glossary.translate(clause, lang)
     values = [] if same or clause else numbers_in(unit.text)[:4]
-    quotes = [Quote.of(unit)] + [Quote.of(s.unit) for s in more]
+    # ``more`` may be the passage the best unit belongs to (in document order), or further units
+    quotes = [Quote.of(s.unit) for s in more] if any(s is best for s in more) else \
+        [Quote.of(unit)] + [Quote.of(s.unit) for s in more]
     asked = _labels(question.asked[:2], glossary, lang)
     if clause and glossary.concepts_in(clause) & set(question.asked):
         asked = []  # "Anzugsmoment Gewinde: G1/8 4–5 Nm" names what it is itself
@@ -245,7 +252,7 @@ def value_answer(
         kind=_doc_kind(unit.hit.doc_type, lang), quotes=_quote_lines(quotes, lang),
     )
     return PartAnswer(question, "value", True, lead=lead, quotes=quotes,
-                      sources=[unit.hit, *(s.unit.hit for s in more)])
+                      sources=[unit.hit, *(s.unit.hit for s in more if s is not best)])
 
 
 def not_specified_answer(

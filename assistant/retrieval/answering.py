@@ -158,6 +158,9 @@ class Answerer:
             naming = [s for s in candidates if s.names_asked and s.score >= MIN_VALUE_SCORE]
             if naming:
                 best = naming[0]
+                passage = self._passage(best, scored)
+                if len(passage) > 1:  # an item of a list: the quote shows the list's introduction and siblings
+                    return value_answer(question, best, passage, self.glossary, articles, lang)
                 more = [s for s in naming[1:3] if s.unit.doc_id == best.unit.doc_id and s.score >= best.score - 0.3
                         and s.unit.text != best.unit.text][:1]
                 return value_answer(question, best, more, self.glossary, articles, lang)
@@ -167,15 +170,29 @@ class Answerer:
                                             articles, lang)
         good = [s for s in candidates if s.coverage >= MIN_COVERAGE or self._dense(s) >= self.threshold + 0.1]
         if good:
-            best = good[0]
-            more = [s for s in good[1:4] if s.unit.hit.chunk_id == best.unit.hit.chunk_id][:1]
-            return general_answer(question, [best, *more], lang)
+            return general_answer(question, self._passage(good[0], scored), lang)
         if question.has_subject:
             closest = next((s.unit.hit for s in candidates), None)
             return not_specified_answer(question, closest, catalogue_facts(articles, lang), self.glossary,
                                         articles, lang)
         closest = next((h for h in hits if h.doc_type != "product"), None)
         return no_answer(question, closest, lang)
+
+    def _passage(self, best: Scored, scored: list[Scored]) -> list[Scored]:
+        """The best unit with what belongs to it: when it is an item of a list, the sentence introducing the list
+        ("…:") and the items before it, in document order, up to three units (an FAQ answer is rarely one line)."""
+        units = self.evidence.units(best.unit.hit)
+        at = next((i for i, u in enumerate(units) if u.text == best.unit.text), None)
+        if at is None:
+            return [best]
+        intro = next((i for i in range(at, max(-1, at - 4), -1) if units[i].text.rstrip().endswith(":")), None)
+        if intro is None:
+            return [best]
+        start = intro
+        end = max(at, intro + 1)
+        picked = units[start : end + 1][:3]
+        by_text = {s.unit.text: s for s in scored}
+        return [by_text.get(u.text) or Scored(u, 0.0, False, True, 0.0) for u in picked]
 
     def _specific(self, question: Question) -> bool:
         """Asks for a property of something named (a product kind), not a general question about a topic."""

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from assistant.retrieval.service import KnowledgeService
-from assistant.settings import PROJECT_ROOT, Settings, get_settings
+from assistant.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 KNOWLEDGE = PROJECT_ROOT / "knowledge"
 
 
 @pytest.fixture(scope="module")
-def real_service(tmp_path_factory) -> KnowledgeService:
-    if not (KNOWLEDGE / "products.csv").is_file():
-        pytest.skip("knowledge/ content not present")
-    index = tmp_path_factory.mktemp("real") / "index"
-    warm = get_settings().var_dir / "eval" / f"index-{get_settings().embedding_backend}"
-    if (warm / "CURRENT").is_file():
-        shutil.copytree(warm, index)  # reuse embeddings the eval already computed; the build still checks hashes
-    settings = Settings(knowledge_dir=KNOWLEDGE, index_dir=Path(index))
-    svc = KnowledgeService(settings=settings)
-    report = svc.build()
-    assert report.chunks > 100
-    return svc
+def real_service(real_knowledge) -> KnowledgeService:
+    return real_knowledge
 
 
 def _top_docs(svc: KnowledgeService, q: str, n: int = 5) -> list[str]:
