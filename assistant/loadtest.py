@@ -116,7 +116,9 @@ class StockStack(Stack):
         cmd = [
             str(RASA_BIN), "run", "--model", str(model), "--endpoints", str(self.settings.rasa_endpoints),
             "--credentials", str(PROJECT_ROOT / "credentials.yml"), "--interface", host, "--port", port,
-            "--enable-api", "--auth-token", self.settings.rasa_token.get_secret_value(), "--response-timeout", "30",
+            # Plain Rasa reads its API token only from argv, which ps shows to everyone: the stock baseline runs
+            # its API on loopback without a token instead (a throw-away benchmark process and tracker).
+            "--enable-api", "--response-timeout", "30",
         ]
         self.processes["rasa"] = subprocess.Popen(
             cmd, cwd=PROJECT_ROOT, env=self._env(), stdout=self._log("rasa"), stderr=subprocess.STDOUT,

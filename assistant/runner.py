@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 import httpx
 
+from assistant.gateway.rasa_client import rasa_auth
 from assistant.settings import PROJECT_ROOT, Settings, get_settings
 
 RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
@@ -69,6 +70,12 @@ class Stack:
             "PYTHONPATH": str(PROJECT_ROOT),  # Rasa imports rasa_addons.components
             **self.extra_env,
         }
+        # Rasa's API token by environment or file, never by argument (ps shows arguments to every user).
+        if s.rasa_token_file is not None:
+            env["ASSISTANT_RASA_TOKEN_FILE"] = str(s.rasa_token_file)
+            env.pop("ASSISTANT_RASA_TOKEN", None)
+        else:
+            env["ASSISTANT_RASA_TOKEN"] = s.rasa_token.get_secret_value()
         return env
 
     def _log(self, name: str) -> int | None:
@@ -87,8 +94,7 @@ class Stack:
             "--model", str(model), "--endpoints", str(self.settings.rasa_endpoints),
             "--credentials", str(PROJECT_ROOT / "credentials.yml"),
             "--interface", host, "--port", str(port),
-            "--enable-api", "--auth-token", self.settings.rasa_token.get_secret_value(),
-            "--response-timeout", "30",
+            "--enable-api", "--response-timeout", "30",  # the API token goes by environment (launch.py)
         ]
         log = self._log("rasa")
         self.processes["rasa"] = subprocess.Popen(
@@ -125,10 +131,7 @@ class Stack:
         while time.monotonic() - started < timeout:
             self._check_alive()
             with contextlib.suppress(httpx.HTTPError):
-                r = httpx.get(
-                    f"{self.rasa_url}/status", params={"token": self.settings.rasa_token.get_secret_value()},
-                    timeout=2.0,
-                )
+                r = httpx.get(f"{self.rasa_url}/status", headers=rasa_auth(self.settings), timeout=2.0)
                 if r.status_code == 200 and r.json().get("model_file"):
                     return time.monotonic() - started
             time.sleep(0.3)

@@ -23,7 +23,13 @@
    store guarantees one turn per conversation at a time, across replicas) and inserts the new ones in one
    statement. A tracker the store did not read itself still gets Rasa's count.
 
-Usage: python rasa_addons/launch.py <rasa arguments>   (same arguments as the ``rasa`` command)
+7. The HTTP API token never appears on a command line or in a URL. ``ps`` shows every process's arguments to
+   every user, and a query string ends up in access logs. The token comes from ``ASSISTANT_RASA_TOKEN`` or the
+   file named by ``ASSISTANT_RASA_TOKEN_FILE`` and is handed to Rasa inside this process (``--auth-token`` on the
+   real command line is refused); the API accepts it only as ``Authorization: Bearer <token>`` and refuses a
+   ``?token=`` query string.
+
+Usage: python rasa_addons/launch.py <rasa arguments>   (same arguments as the ``rasa`` command, no --auth-token)
 """
 
 from __future__ import annotations
@@ -232,7 +238,64 @@ class _NoMessageContent(logging.Filter):
         return True
 
 
+class TokenOnCommandLine(SystemExit):
+    pass
+
+
+def api_token(argv: list[str], environ: dict[str, str]) -> str | None:
+    """The Rasa API token from the environment or a file; refuses one on the command line."""
+    if any(a == "--auth-token" or a.startswith("--auth-token=") for a in argv):
+        raise TokenOnCommandLine("refusing --auth-token on the command line (ps shows it to every user): "
+                                 "set ASSISTANT_RASA_TOKEN or ASSISTANT_RASA_TOKEN_FILE instead")
+    path = environ.get("ASSISTANT_RASA_TOKEN_FILE")
+    if path:
+        with open(path, encoding="utf-8") as f:
+            token = f.read().strip()
+        if not token:
+            raise TokenOnCommandLine(f"ASSISTANT_RASA_TOKEN_FILE {path} is empty")
+        return token
+    return environ.get("ASSISTANT_RASA_TOKEN") or None
+
+
+def _bearer_token_only() -> None:
+    """Rasa's API token checks read ``?token=``; ours read ``Authorization: Bearer`` and refuse the query string."""
+    import hmac
+    from functools import wraps
+    from http import HTTPStatus
+
+    import rasa.server as server
+
+    original = server.requires_auth
+
+    def requires_auth(app: Any, token: str | None = None) -> Any:
+        if token is None:
+            return original(app, token)
+
+        def decorator(f: Any) -> Any:
+            @wraps(f)
+            async def decorated(request: Any, *args: Any, **kwargs: Any) -> Any:
+                scheme, _, given = (request.headers.get("Authorization") or "").partition(" ")
+                if "token" not in request.args and scheme.lower() == "bearer" and hmac.compare_digest(
+                        given.strip().encode(), token.encode()):
+                    result = f(request, *args, **kwargs)
+                    return await result if hasattr(result, "__await__") else result
+                raise server.ErrorResponse(HTTPStatus.UNAUTHORIZED, "NotAuthenticated",
+                                           "Send the token as 'Authorization: Bearer <token>', never in the URL.")
+            return decorated
+        return decorator
+
+    server.requires_auth = requires_auth
+
+
 def main(argv: list[str]) -> None:
+    import os
+
+    token = api_token(argv, dict(os.environ))
+    if token is not None and argv[:1] == ["run"]:
+        argv = [*argv, "--auth-token", token]  # inside this process only: /proc/<pid>/cmdline keeps the original
+    elif argv[:1] == ["run"] and "--enable-api" in argv:
+        raise TokenOnCommandLine("refusing to serve Rasa's HTTP API without a token: set ASSISTANT_RASA_TOKEN")
+    _bearer_token_only()
     _compiled_action_result_validation()
     _no_silent_memory_fallback()
     _sqlite_write_ahead_log()

@@ -25,6 +25,7 @@ from assistant import i18n
 from assistant.analytics import get_analytics
 from assistant.gateway.deps import AppSettings, Identity
 from assistant.gateway.errors import ApiError, error_responses, request_language
+from assistant.gateway.rasa_client import rasa_auth
 from assistant.gateway.ratelimit import RateLimiter
 from assistant.identity import ConversationForbidden, MalformedConversationId, get_binder
 from assistant.retrieval.models import KnowledgeError
@@ -158,10 +159,8 @@ async def rated_question(settings: Settings, sender: str, message_index: int) ->
     """
     try:
         async with httpx.AsyncClient(base_url=settings.rasa_url, timeout=3.0) as client:
-            response = await client.get(
-                f"/conversations/{sender}/tracker",
-                params={"token": settings.rasa_token.get_secret_value(), "include_events": "ALL"},
-            )
+            response = await client.get(f"/conversations/{sender}/tracker", params={"include_events": "ALL"},
+                                        headers=rasa_auth(settings))
         if response.status_code != 200:
             return None, None
         events = response.json().get("events") or []
@@ -184,6 +183,9 @@ def question_at(events: list[Any], message_index: int) -> tuple[str | None, str 
             metadata = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
             language = metadata.get("language") if metadata.get("language") in ("de", "en") else None
         elif event.get("event") == "bot":
+            custom = (event.get("data") or {}).get("custom") if isinstance(event.get("data"), dict) else None
+            if isinstance(custom, dict) and custom and all(str(k).startswith("_") for k in custom):
+                continue  # a private analytics marker: the client never saw it, so it has no index there
             if seen == message_index:
                 return (question if question and not question.startswith("/") else None), language
             seen += 1

@@ -10,6 +10,11 @@ import httpx
 
 from assistant.settings import Settings, get_settings
 
+
+def rasa_auth(settings: Settings) -> dict[str, str]:
+    """The header that authorises a call to Rasa's HTTP API (rasa_addons/launch.py refuses a token in a URL)."""
+    return {"Authorization": f"Bearer {settings.rasa_token.get_secret_value()}"}
+
 log = logging.getLogger(__name__)
 
 
@@ -50,11 +55,9 @@ class RasaClient:
         return [m for m in data if isinstance(m, dict)]
 
     async def status(self) -> dict[str, Any]:
-        """Rasa's /status (model loaded?) through its token-protected API."""
+        """Rasa's /status (model loaded?) through its token-protected API (token in a header, never in the URL)."""
         try:
-            response = await self._http().get(
-                "/status", params={"token": self._settings.rasa_token.get_secret_value()}, timeout=2.0
-            )
+            response = await self._http().get("/status", headers=rasa_auth(self._settings), timeout=2.0)
         except httpx.HTTPError as exc:
             raise EngineUnavailable(type(exc).__name__) from exc
         if response.status_code != 200:

@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from assistant import i18n
+from assistant.gateway.rasa_client import rasa_auth
 from assistant.loadtest import LOAD_SECRETS, free_port
 from assistant.runner import Stack
 from assistant.settings import Settings
@@ -241,8 +242,7 @@ def test_unreachable_tracker_store_never_answers_from_memory(cluster: Cluster, t
             time.sleep(2)
         status = None
         with contextlib.suppress(httpx.HTTPError):
-            status = httpx.get(f"{settings.rasa_url}/status",
-                               params={"token": settings.rasa_token.get_secret_value()}, timeout=5)
+            status = httpx.get(f"{settings.rasa_url}/status", headers=rasa_auth(settings), timeout=5)
         # Either the process refused to start, or it is still waiting for its store: never ready with a model.
         assert status is None or status.status_code != 200 or not status.json().get("model_file")
         assert 200 not in answered, answered
