@@ -26,6 +26,7 @@ _EXTRA_FAMILIES = {
     "o-ring": "seal", "oring": "seal", "o-rings": "seal", "o-ringe": "seal", "dichtungen": "seal",
     "kugelhahn": "valve", "kugelhähne": "valve", "ball": "valve", "magnetventil": "valve",
     "hydraulikkupplungen": "hydraulic_coupling", "hydraulic": "hydraulic_coupling",
+    "schneidringverschraubungen": "hydraulic_fitting", "schneidring": "hydraulic_fitting",
     "hygieneverschraubungen": "hygienic_fitting", "hygienic": "hygienic_fitting",
     "steckverschraubungen": "pneumatic_fitting", "push-in": "pneumatic_fitting",
     "antriebstechnik": "drive", "drive": "drive", "zahnriemen": "drive", "timing": "drive",

@@ -67,6 +67,7 @@ FAMILIES: dict[str, dict[str, str]] = {
     "pneumatic_fitting": {"de": "Pneumatik-Verschraubungen", "en": "Pneumatic fittings"},
     "hygienic_fitting": {"de": "Hygiene-Verbindungen", "en": "Hygienic fittings"},
     "hydraulic_coupling": {"de": "Hydraulik-Kupplungen", "en": "Hydraulic couplings"},
+    "hydraulic_fitting": {"de": "Hydraulik-Verschraubungen", "en": "Hydraulic tube fittings"},
     "hose": {"de": "Schläuche", "en": "Hoses"},
     "seal": {"de": "Dichtungen", "en": "Seals"},
     "valve": {"de": "Ventile", "en": "Valves"},

@@ -126,7 +126,12 @@ _FAMILIES: list[tuple[str, str]] = [
         r"hygien\w*\s?(?:verbindung|fitting|verschraubung|armatur)|clamp|tri-?clamp|milchrohr|dairy fitting",
         "hygienic_fitting",
     ),
-    (r"kupplung|coupling|coupler", "hydraulic_coupling"),
+    (r"(?<!jaw )(?<!elastische )(?<!klauen)kupplung|(?<!jaw )coupling|coupler", "hydraulic_coupling"),
+    (
+        r"schneidring|cutting[- ]ring|tube fitting|compression fitting|bite[- ]type|rohrverschraubung|"
+        r"einschraubverschraubung|male stud|24\s?°?\s?kon",
+        "hydraulic_fitting",
+    ),
     (r"schlauch|schlaeuche|\bhose", "hose"),
     (r"dichtung|o-?ring|\bseal(?:s|ing)?\b|gasket", "seal"),
     (r"ventil|\bvalve", "valve"),

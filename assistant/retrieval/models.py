@@ -17,6 +17,7 @@ FAMILIES: tuple[str, ...] = (
     "pneumatic_fitting",
     "hygienic_fitting",
     "hydraulic_coupling",
+    "hydraulic_fitting",
     "hose",
     "seal",
     "valve",
