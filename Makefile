@@ -105,8 +105,9 @@ bench: setup train data index ## benchmarks against the running stack; results i
 	$(PY) -m assistant.bench
 	$(PY) tools/bench_parsers.py
 
-eval: setup index ## retrieval evaluation: hit@1, hit@5, MRR for BM25, dense and hybrid
+eval: setup train data index ## retrieval eval (hit@k, MRR) and answer eval (what the user reads, tests/eval/answers.yml)
 	$(PY) -m assistant.retrieval.eval
+	$(PY) tools/answer_eval.py
 
 loadtest: setup train data index ## 50 conversations x 60 s: default, production (PostgreSQL+Redis, 2+2 workers), stock Rasa
 	$(PY) -m assistant.loadtest
