@@ -164,18 +164,24 @@ def extract(data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> PdfText:
     except (PdfEncrypted, MemoryError):
         raise
     except Exception as exc:  # any pdfminer failure: try the other reader
+        if isinstance(_inner(exc), MemoryError):
+            raise MemoryError from exc  # pdfplumber wraps it; a bomb is not a reason to try again
         reason = _reason(exc)
-    pages, notes = _pypdf_pages(data, limits)
+    pages, notes = pypdf_pages(data, limits)
     return PdfText(tuple(pages), (f"tables not recognised: pdfplumber failed ({reason}), read as plain text", *notes),
                    "pypdf")
 
 
+def _inner(exc: BaseException) -> BaseException:
+    """pdfplumber wraps what pdfminer raised."""
+    return exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc
+
+
 def _reason(exc: BaseException) -> str:
-    inner = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc
-    return type(inner).__name__
+    return type(_inner(exc)).__name__
 
 
-def _pypdf_pages(data: bytes, limits: PdfLimits) -> tuple[list[tuple[int, str]], list[str]]:
+def pypdf_pages(data: bytes, limits: PdfLimits) -> tuple[list[tuple[int, str]], list[str]]:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
