@@ -364,8 +364,9 @@ def selection_answer(
 
 
 def _brief(m: ProductMatch, lang: str) -> dict[str, str]:
-    facts = ", ".join(f"{label('fact', f.key, lang)} {_show(f.key, f.actual, lang)}" for f in m.matched
-                      if f.key != "family")
+    shown = dict.fromkeys(f"{label('fact', f.key, lang)} {_show(f.key, f.actual, lang)}" for f in m.matched
+                          if f.key != "family")
+    facts = ", ".join(shown)
     return {"sku": m.product.sku, "name": m.product.name(lang), "facts": facts}
 
 

@@ -134,7 +134,8 @@ class Answerer:
         if not kinds:
             return products
         same = [p for p in products if self._kinds(p) & kinds]
-        return same or products
+        exact = [p for p in same if self._kinds(p) <= kinds]  # a flow control valve with push-in ports is no
+        return exact or same or products  # push-in fitting
 
     def _kinds(self, product: Product) -> frozenset[str]:
         found = self._kind_cache.get(product.sku)

@@ -160,6 +160,14 @@ _SIZES = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 _SKU = re.compile(r"\b[A-Z0-9]{2,5}-\d{3,4}(?:-[0-9A-Z]{1,3})?\b")
+# O-ring and seal sizes: inner diameter x cord ("25 x 2,5", "25x2.5 mm", "ID 25.0 x 2.5")
+_CROSS_SECTION = re.compile(r"(?<![\d.,])(\d{1,3}(?:[.,]\d{1,2})?)\s?[x×*]\s?(\d{1,2}(?:[.,]\d{1,2})?)(?![\d.,])")
+# Tube outside diameter as buyers say it: "8er Schlauch", "für 8er-Rohr"
+_TUBE_ER = re.compile(r"\b(\d{1,2})er[- ]?(?:schlauch|schlaeuche|rohr|leitung)")
+
+
+def cross_section(a: str, b: str) -> str:
+    return f"{_to_float(a):g}x{_to_float(b):g}"
 
 
 def _to_float(text: str) -> float:
@@ -274,6 +282,12 @@ def parse_constraints(text: str) -> Constraints:
         if m.lastgroup == "mm" and _is_temperature_or_dimension_noise(raw, m):
             continue
         sizes.add(token)
+    for m in _CROSS_SECTION.finditer(raw):
+        sizes.discard(normalise_size(f"{m.group(1)} mm"))  # "25 x 2,5 mm" is one size, not a 25 mm tube
+        sizes.discard(normalise_size(f"{m.group(2)} mm"))
+        sizes.add(cross_section(m.group(1), m.group(2)))
+    for m in _TUBE_ER.finditer(folded):
+        sizes.add(f"{int(m.group(1))}mm")
 
     media = set(_find_all(_MEDIA, folded))
     industries = set(_find_all(_INDUSTRIES, folded))
@@ -339,6 +353,8 @@ def _fmt(value: float) -> str:
 
 def _size_tokens(product: Product) -> set[str]:
     tokens = {normalise_size(product.size)}
+    for m in _CROSS_SECTION.finditer(f"{product.size} {product.connection}"):
+        tokens.add(cross_section(m.group(1), m.group(2)))
     for m in _SIZES.finditer(product.connection):
         tokens.add(normalise_size(m.group(0)))
     for part in re.split(r"[;,]", product.connection):

@@ -198,20 +198,18 @@ def value_clause(unit: Unit, question: Question, glossary: Glossary) -> str | No
             key = cells[0] if cells and cells[0] not in chosen else None
             return "; ".join([*(([key]) if key else []), *chosen])
         return None
-    if len(text) <= 120 and (found := glossary.mentions(unit.facts.folded)) and found[0].start <= 2 \
-            and found[0].concept in asked:
-        return text.rstrip(". ")  # "Mindestbetriebsdruck 2 bar (Vorsteuerung)." starts with what was asked
+    starts_with_asked = (found := glossary.mentions(unit.facts.folded)) and found[0].start <= 2 \
+        and found[0].concept in asked
     head, sep, tail = text.partition(": ")
     clauses = [c.strip() for c in re.split(r",\s(?=\S)|;\s", tail if sep else text) if c.strip()]
-    if len(clauses) < 2:
-        # "Mindestbiegeradius: 6 × Innendurchmesser." names the property in its head: the tail is the value
-        if sep and glossary.concepts_in(head) & asked and len(tail) <= 120:
-            return tail.rstrip(". ")
-        return None
-    if sizes:
+    if len(clauses) >= 2 and sizes:
         hits = [c for c in clauses if any(s in fold(c).replace(" ", "") for s in sizes)]
         if len(hits) == 1:
             return f"{head}: {hits[0]}" if sep else hits[0]
+    if len(clauses) < 2 and sep and glossary.concepts_in(head) & asked and len(tail) <= 120:
+        return tail.rstrip(". ")  # "Mindestbiegeradius: 6 × Innendurchmesser." names the property in its head
+    if starts_with_asked and len(text) <= 120:
+        return text.rstrip(". ")  # "Mindestbetriebsdruck 2 bar (Vorsteuerung)." starts with what was asked
     return None
 
 

@@ -9,6 +9,23 @@ from __future__ import annotations
 import re
 
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(])")
+# A full stop after these ends no sentence ("ca. 180 °C", "z. B. PA12", "max. 10 bar", "Nr. 4711").
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:ca|z\.\s?b|d\.\s?h|u\.\s?a|bzw|max|min|mind|inkl|zzgl|ggf|evtl|nr|no|vgl|etc|approx|e\.g|i\.e|"
+    r"incl|acc|resp|st|gr|abs|art|bzgl|usw|pp|ff|[a-z])|\d)\.$",
+    re.IGNORECASE,
+)
+
+
+def _sentences(text: str) -> list[str]:
+    pieces = _SENT_SPLIT.split(text)
+    out: list[str] = []
+    for piece in pieces:
+        if out and _ABBREVIATION.search(out[-1]):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
 
 
 _BLOCK_START = re.compile(r"^\s*(\||#|[-*+]\s|>|\d+[.)]\s)")
@@ -50,5 +67,5 @@ def passage_units(text: str) -> list[str]:
         header = None if not stripped else header
         stripped = re.sub(r"^[#>*\-\s]+", "", stripped)
         if stripped:
-            units.extend(s.strip() for s in _SENT_SPLIT.split(stripped) if len(s.strip()) > 2)
+            units.extend(s.strip() for s in _sentences(stripped) if len(s.strip()) > 2)
     return units

@@ -123,9 +123,10 @@ def parse_question(
     constraints = parse_constraints(raw)
     mentions = glossary.mentions(folded)
     concepts = frozenset(m.concept for m in mentions)
+    given = _given(constraints)
     asked: list[str] = []
     for m in mentions:
-        if glossary.is_property(m.concept) and m.concept not in asked:
+        if glossary.is_property(m.concept) and m.concept not in asked and m.concept not in given:
             asked.append(m.concept)
     skus = [s for s in constraints.skus if s in catalogue.products]
     series = catalogue.series_in(folded)
@@ -160,6 +161,26 @@ def parse_question(
                 parsed.append(sub)
             question = replace(question, parts=tuple(parsed))
     return question
+
+
+def _given(c: Constraints) -> set[str]:
+    """Properties the question states a value for ("G1/8 thread", "FKM seal"): requirements, not questions."""
+    given = set()
+    if c.sizes:
+        given |= {"thread", "dimensions", "inner_diameter", "outer_diameter"}
+    if c.temp_max_c is not None or c.temp_min_c is not None:
+        given.add("temperature")
+    if c.pressure_bar is not None:
+        given.add("pressure")
+    if c.materials:
+        given.add("material")
+    if c.seal_materials:
+        given.add("seal")
+    if c.media:
+        given.add("media")
+    if c.certifications:
+        given.add("certification")
+    return given
 
 
 def _parts(raw: str) -> list[str]:

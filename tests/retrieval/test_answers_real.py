@@ -1,0 +1,89 @@
+"""What a visitor reads, on the real knowledge folder: the direct answer first, verdicts that check every stated
+condition, values with their document, an honest "not specified", nothing borrowed from a sibling article."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.retrieval.service import KnowledgeService
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def kb(real_knowledge: KnowledgeService) -> KnowledgeService:
+    return real_knowledge
+
+
+def reply(kb: KnowledgeService, question: str, lang: str, sku: str | None = None) -> tuple[str, object]:
+    answer = kb.answer(question, lang, sku)
+    return answer.messages[0]["text"], answer
+
+
+def test_a_failing_datasheet_limit_is_a_no_with_the_statement_quoted(kb) -> None:
+    text, answer = reply(kb, "Can I use the SV-540 solenoid valve in zone 20?", "en")
+    assert text.startswith("No – series SV-540") and "“Not for zone 0/20.”" in text
+    assert answer.verdict == "no" and answer.answered
+    text, answer = reply(kb, "Kann ich die Steckverschraubung 3S-1208 für Dampf nehmen?", "de")
+    assert text.startswith("Nein – 3S-1208") and "„Nicht für Dampf, Heißwasser oder Hydrauliköl geeignet.“" in text
+
+
+def test_a_catalogue_limit_and_a_minimum_pressure_fail_with_the_values(kb) -> None:
+    text, _ = reply(kb, "Ist die Kupplung QC-300 für 350 bar geeignet?", "de")
+    assert text.startswith("Nein – Serie QC-300") and "max. 250 bar" in text
+    text, _ = reply(kb, "Is the DV-520 ok at 1 bar?", "en")
+    assert text.startswith("No – series DV-520") and "min. 2 bar" in text and "Mindestbetriebsdruck 2 bar" in text
+
+
+def test_yes_only_when_every_condition_was_checked_and_each_is_listed(kb) -> None:
+    text, answer = reply(kb, "Is HS-201 ok for saturated steam at 12 bar and 180 °C?", "en")
+    assert text.startswith("Yes – series HS-201") and answer.verdict == "yes"
+    assert "✓ Max. temperature 180 °C" in text and "✓ Operating pressure 12 bar: max. 18 bar" in text
+    assert "meet all" not in text and "erfüllen alle" not in text
+
+
+def test_a_condition_no_document_mentions_makes_it_not_specified_not_yes(kb) -> None:
+    text, answer = reply(kb, "Kann ich den HS-201 bei 10 bar mit Ethanol betreiben?", "de")
+    assert answer.verdict in ("not_specified", "no")
+    assert not text.startswith("Ja")
+
+
+def test_a_value_comes_with_its_condition_and_document(kb) -> None:
+    text, _ = reply(kb, "Welches Anzugsmoment für 3S mit G1/8?", "de")
+    assert text.splitlines()[0] == "Serie 3S: Anzugsmoment Gewinde: G1/8 4–5 Nm"
+    assert "Datenblatt „Steckverschraubungen Serie 3S – Datenblatt“" in text
+
+
+def test_cross_language_value_is_stated_in_the_readers_language_and_the_quote_is_labelled(kb) -> None:
+    text, _ = reply(kb, "What is the minimum bend radius of the HS-201 steam hose?", "en")
+    first = text.splitlines()[0]
+    assert "6 × inner diameter" in first and "(in German)" in first
+    assert "“Mindestbiegeradius: 6 × Innendurchmesser.” (German original)" in text
+
+
+def test_silent_documents_give_not_specified_with_what_is_stated(kb) -> None:
+    text, answer = reply(kb, "Welche UV-Beständigkeit hat der HS-301?", "de")
+    assert text.startswith("Dazu machen unsere Unterlagen keine Angabe") and not answer.answered
+    assert answer.reason == "not_specified" and "Der Katalog nennt für Serie HS-301" in text
+    text, answer = reply(kb, "What is the shore hardness of the HS-5010 PU tubing?", "en")
+    assert text.startswith("Our documents do not specify this") and answer.verdict == "not_specified"
+
+
+def test_selection_keeps_every_constraint_and_claims_only_what_was_checked(kb) -> None:
+    text, answer = reply(kb, "Steckverschraubung für 8er Schlauch mit G1/4", "de")
+    skus = [i["sku"] for m in answer.messages if m["type"] == "products" for i in m["items"]]
+    assert skus and all(s.endswith("-0804") for s in skus), skus  # 8 mm tube and G1/4, push-in fittings only
+    assert "erfüllen alle" not in text
+    _, answer = reply(kb, "O-ring 25 x 2.5 FKM", "en")
+    skus = [i["sku"] for m in answer.messages if m["type"] == "products" for i in m["items"]]
+    assert skus and all(s.startswith("OR-0250-") for s in skus), skus
+
+
+def test_application_questions_never_quote_catalogue_or_stock_lines(kb) -> None:
+    for question, lang in (("Which O-ring material for hot water 130 °C?", "en"),
+                           ("Wofür ist die Serie SV-540 geeignet?", "de"),
+                           ("What is the max. pressure of the QC-350?", "en")):
+        text, _ = reply(kb, question, lang)
+        for marker in ("Status:", "lieferbar", "Packaging unit", "Verpackungseinheit", "Lagerbestand",
+                       "Mindestbestellmenge", "Successor:"):
+            assert marker not in text, (question, text)
