@@ -8,8 +8,8 @@ fresh conversation per question, and grades the reply:
 - facts stated: a fact counts when any of its alternatives (case-insensitive regexes) matches the answer text;
 - verdict: the first sentence of the first text message, classified as yes / no / only_if / not_specified / none;
 - honest "not specified" for questions the documents do not answer;
-- overclaims: a forbidden fact, "yes" where "no"/"only if" (or nothing) was expected, or "meets all requirements"
-  where the expected verdict is not yes;
+- overclaims: a forbidden fact, "yes" where "no"/"only if" was expected or the documents are silent, or "meets all
+  requirements" where the expected verdict is not yes;
 - detours: a login prompt, handoff form, datasheet picker, price-list prompt, RFQ form question, finder question or
   the fallback instead of an answer (recognised by the texts in assistant/i18n/*.yml);
 - hit@5: one of the question's documents among the first five sources shown.
@@ -20,6 +20,8 @@ Usage (``make eval`` runs it with no arguments):
     .venv/bin/python tools/answer_eval.py --split tune --show
     .venv/bin/python tools/answer_eval.py --only a-de-012 --only a-en-040 --show
     .venv/bin/python tools/answer_eval.py --base-url http://127.0.0.1:8000   # against a stack that already runs
+    .venv/bin/python tools/answer_eval.py --regrade var/eval/answers-latest.json   # stored replies, edited set
+    .venv/bin/python tools/answer_eval.py --project /tmp/old-checkout --label baseline   # another checkout's code
 
 Exit code 0 whatever the scores (targets are reported as met/missed); 1 when the run itself failed (the stack
 did not start, or more than a tenth of the turns returned no reply).

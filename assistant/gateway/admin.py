@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import yaml
 from fastapi import APIRouter, Form, Request, UploadFile
@@ -76,6 +77,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "not_found": "Dieses Dokument gibt es nicht im aktuellen Index.",
         "line": "Zeile", "confirm_delete": "Löschen bestätigen",
     },
+        "doc_filters": "Dokumente filtern", "doc_search": "Suche nach ID, Titel oder Artikelnummer", "all": "Alle",
+        "doc_reset": "Filter zurücksetzen", "doc_count": "{shown} von {total} Dokumenten · Seite {page} von {pages}",
+        "doc_none": "Keine Dokumente für diese Filter.", "doc_pages": "Seiten der Dokumentliste",
+        "doc_prev": "Vorige Seite", "doc_next": "Nächste Seite", "doc_page": "Seite {page} von {pages}",
+        "n_products": "{n} Artikel", "replace_doc": "Ersetzen", "actions": "Aktionen",
+        "review": "Gesprächsprüfung", "cases": "Erfasste Fälle", "insights": "Kennzahlen",
+        "replace_hint": "ID aus der Dokumentliste; leer lassen für ein neues Dokument.",
     "en": {
         "title": "Knowledge base – admin", "login": "Log in", "user": "User", "password": "Password",
         "logout": "Log out", "bad_login": "User or password is wrong.",
@@ -100,6 +108,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "not_found": "This document is not in the live index.",
         "line": "line", "confirm_delete": "Confirm delete",
     },
+        "doc_filters": "Filter documents", "doc_search": "Search by id, title or article number", "all": "All",
+        "doc_reset": "Reset filters", "doc_count": "{shown} of {total} documents · page {page} of {pages}",
+        "doc_none": "No documents match these filters.", "doc_pages": "Pages of the document list",
+        "doc_prev": "Previous page", "doc_next": "Next page", "doc_page": "Page {page} of {pages}",
+        "n_products": "{n} articles", "replace_doc": "Replace", "actions": "Actions",
+        "review": "Conversation review", "cases": "Filed cases", "insights": "Insights",
+        "replace_hint": "Id from the document list; leave empty for a new document.",
 }
 
 
@@ -335,24 +350,72 @@ def _products_of(path: Path | None, kind: str) -> list[str]:
     value = (meta or {}).get("products") if isinstance(meta, dict) else None
     if isinstance(value, str):
         value = [v.strip() for v in value.split(",")]
-    return [str(v) for v in value or []][:20]
+    return [str(v) for v in value or []]
 
 
-def overview(knowledge: Any, settings: Settings) -> dict[str, Any]:
+DOCS_PER_PAGE = 50
+
+
+@lru_cache(maxsize=20_000)
+def _products_cached(path: str, mtime_ns: int, kind: str) -> tuple[str, ...]:
+    """Article numbers of one file version: read once per change, not on every page view (5,000 documents)."""
+    return tuple(_products_of(Path(path), kind))
+
+
+@dataclass(frozen=True)
+class DocumentFilter:
+    """The document list's search (id, title or article number), type and language filters, and page."""
+
+    text: str = ""
+    doc_type: str = ""
+    language: str = ""
+    page: int = 1
+
+    @classmethod
+    def of(cls, request: Request) -> DocumentFilter:
+        q = request.query_params
+        page = q.get("doc_page", "1")
+        return cls(" ".join((q.get("doc_q") or "").split())[:100], (q.get("doc_type") or "")[:40],
+                   (q.get("doc_lang") or "")[:5], int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1)
+
+    def matches(self, doc: dict[str, Any]) -> bool:
+        if self.doc_type not in ("", doc["type"]) or self.language not in ("", doc["language"]):
+            return False
+        needle = self.text.casefold()
+        return not needle or needle in doc["id"].casefold() or needle in (doc["title"] or "").casefold() or any(
+            needle in p.casefold() for p in doc["products"])
+
+    def params(self, **changes: Any) -> str:
+        values = {"doc_q": self.text, "doc_type": self.doc_type, "doc_lang": self.language, "doc_page": self.page,
+                  **changes}
+        return urlencode({k: v for k, v in values.items() if v and (k, v) != ("doc_page", 1)})
+
+
+def overview(knowledge: Any, settings: Settings, doc_filter: DocumentFilter | None = None) -> dict[str, Any]:
+    """Index status and one page of the document list (filtered); types and languages for the filter lists."""
     from assistant.gateway.kb import document_path
 
     status = knowledge.status()
     documents = []
     for doc_id, info in sorted(live_documents(knowledge).items(), key=lambda kv: kv[1].get("source", "")):
         path = document_path(settings, info)
-        changed = datetime.fromtimestamp(path.stat().st_mtime, UTC) if path else None
-        documents.append({
-            "id": doc_id, "title": info.get("title"), "type": info.get("type"), "language": info.get("language"),
-            "source": info.get("source"), "kind": info.get("kind"),
-            "products": _products_of(path, info.get("kind", "markdown")),
-            "changed": changed.strftime("%Y-%m-%d %H:%M") if changed else "–",
-        })
-    return {"index": status, "documents": documents}
+        stat = path.stat() if path else None
+        kind = info.get("kind", "markdown")
+        doc = {"id": doc_id, "title": info.get("title"), "type": info.get("type"), "language": info.get("language"),
+               "source": info.get("source"), "kind": kind,
+               "products": _products_cached(str(path), stat.st_mtime_ns, kind) if path and stat else (),
+               "mtime": stat.st_mtime if stat else None}
+        if doc_filter.matches(doc):
+            documents.append(doc)
+    pages = max(1, -(-len(documents) // DOCS_PER_PAGE))
+    page = min(doc_filter.page, pages)
+    shown = documents[(page - 1) * DOCS_PER_PAGE: page * DOCS_PER_PAGE]
+    for doc in shown:
+        changed = datetime.fromtimestamp(doc.pop("mtime"), UTC) if doc["mtime"] else None
+        doc["changed"] = changed.strftime("%Y-%m-%d %H:%M") if changed else "–"
+    return {"index": status, "documents": shown, "total": len(documents), "page": page, "pages": pages,
+            "doc_filter": doc_filter, "types": sorted(t for t in types if t),
+            "languages": sorted(lang for lang in languages if lang)}
 
 
 # ------------------------------------------------------------------ routes
@@ -362,9 +425,13 @@ async def login_page(request: Request, settings: AppSettings) -> HTMLResponse:
     response = _render(request, "admin/login.html", settings, login_csrf=csrf_token(settings, nonce))
     response.set_cookie(PRE_COOKIE, _serializer(settings).dumps({"p": nonce}), max_age=3600, **_cookie_args(settings))
     return response
+    doc_filter = doc_filter or DocumentFilter()
 
 
+    types, languages = set(), set()
 @router.post("/login")
+        types.add(str(info.get("type") or ""))
+        languages.add(str(info.get("language") or ""))
 async def login(
     request: Request,
     settings: AppSettings,
@@ -411,7 +478,7 @@ async def logout(request: Request, settings: AppSettings, csrf: Annotated[str, F
 def _dashboard(request: Request, settings: AppSettings, status: int = 200, **extra: Any) -> HTMLResponse:
     knowledge = get_knowledge()
     try:
-        data = overview(knowledge, settings)
+        data = overview(knowledge, settings, DocumentFilter.of(request))
     except KnowledgeError:
         return _render(request, "admin/message.html", settings, 503, error="unavailable")
     query = (request.query_params.get("q") or "").strip()[:500]
@@ -422,7 +489,9 @@ def _dashboard(request: Request, settings: AppSettings, status: int = 200, **ext
                          "score": h.score, "dense": h.metadata.get("dense_score"),
                          "bm25": h.metadata.get("bm25_score"), "url": h.url, "page": h.page,
                          "text": " ".join(h.text.split())[:240]})
-    return _render(request, "admin/index.html", settings, status, query=query, hits=hits, **data, **extra)
+    replace = (request.query_params.get("replace") or "")[:200]
+    return _render(request, "admin/index.html", settings, status, query=query, hits=hits, replace=replace, **data,
+                   **extra)
 
 
 @router.get("")

@@ -12,9 +12,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from assistant import observability
+from assistant import clock, observability
+from assistant.analytics import TurnEvent, conversation_hash, get_recorder
+from assistant.analytics.events import CES_FLOWS, flow_steps, touchpoint_of
 from assistant.gateway.deps import AppSettings, Identity
-from assistant.gateway.dialogue import UnknownPayload, neutralise_text, render_messages, validate_payload
+from assistant.gateway.dialogue import (
+    UnknownPayload,
+    neutralise_text,
+    render_messages,
+    split_private,
+    validate_payload,
+)
 from assistant.gateway.errors import ApiError, error_responses, request_language
 from assistant.gateway.rasa_client import EngineUnavailable, get_rasa_client
 from assistant.gateway.ratelimit import RateLimiter
@@ -61,9 +69,17 @@ class ChatMessage(BaseModel):
     items: list[dict[str, Any]] | None = None
 
 
+class Survey(BaseModel):
+    """Ask the one-question customer-effort score: a flow was just completed (the widget asks once per conversation)."""
+
+    kind: Literal["ces"] = "ces"
+    flow: Literal["reorder", "rfq", "document"]
+
+
 class ChatReply(BaseModel):
     conversation_id: str
     messages: list[ChatMessage]
+    survey: Survey | None = None
 
 
 @lru_cache(maxsize=1)
@@ -134,6 +150,7 @@ async def run_turn(
         raw = await get_rasa_client().send(sender, text, metadata)
     except EngineUnavailable as exc:
         log.warning("dialogue engine unavailable: %s", exc)
+    raw, private = split_private(raw)
         observability.observe_turn("unknown", language, time.perf_counter() - started, "engine_down")
         raise ApiError(503, "engine_down", language, headers={"Retry-After": "5"}) from exc
     observability.observe_turn(observability.flow_of(raw), language, time.perf_counter() - started)
@@ -145,4 +162,22 @@ async def run_turn(
         log.warning("dialogue engine answered nothing for a turn")
         observability.observe_turn("unknown", language, time.perf_counter() - started, "engine_down")
         raise ApiError(503, "engine_down", language, headers={"Retry-After": "5"})
-    return ChatReply(conversation_id=conversation_id, messages=[ChatMessage(**m) for m in messages])
+    record_turn(identity, sender, language, text, page or {}, messages, private)
+    completed = [s.flow for s in flow_steps(private) if s.event == "finished" and s.flow in CES_FLOWS]
+    return ChatReply(conversation_id=conversation_id, messages=[ChatMessage(**m) for m in messages],
+                     survey=Survey(flow=completed[-1]) if completed else None)  # type: ignore[arg-type]
+
+
+def record_turn(identity: BuyerIdentity, sender: str, language: str, text: str, page: dict[str, Any],
+                messages: list[dict[str, Any]], private: list[dict[str, Any]]) -> None:
+    """Hand the turn to the analytics writer: a queue put, so the turn never waits and never fails for it."""
+    try:
+        sku = page.get("sku") if isinstance(page.get("sku"), str) else None
+        get_recorder().submit(TurnEvent(
+            conversation=conversation_hash(sender) or "", created_at=clock.now(), language=language,
+            touchpoint=touchpoint_of(sku, logged_in=not identity.is_anonymous), logged_in=not identity.is_anonymous,
+            question=None if text.startswith("/") else text, messages=tuple(messages), private=tuple(private),
+            sku=sku,
+        ))
+    except Exception:
+        log.exception("could not hand the turn to analytics")

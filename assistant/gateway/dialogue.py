@@ -88,6 +88,29 @@ def _clean_buttons(buttons: Any) -> list[dict[str, str]]:
     return out
 
 
+def split_private(raw: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rasa's reply without private keys (``_``-prefixed, e.g. ``_analytics``), and the analytics payloads.
+
+    Actions tell the gateway what a turn achieved in private keys; they never reach the client. A message that
+    carried nothing else (a flow marker) disappears entirely.
+    """
+    clean: list[dict[str, Any]] = []
+    private: list[dict[str, Any]] = []
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        custom = item.get("custom")
+        if isinstance(custom, dict):
+            if isinstance(custom.get("_analytics"), dict):
+                private.append(custom["_analytics"])
+            public = {k: v for k, v in custom.items() if not str(k).startswith("_")}
+            if not public:
+                continue
+            item = {**item, "custom": public}
+        clean.append({k: v for k, v in item.items() if not str(k).startswith("_")})
+    return clean, private
+
+
 def render_messages(raw: list[dict[str, Any]], language: str) -> list[dict[str, Any]]:
     """Turn Rasa's REST channel output into chat API messages in the turn's language."""
     messages: list[dict[str, Any]] = []
