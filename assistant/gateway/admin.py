@@ -76,7 +76,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "unavailable": "Die Wissensdatenbank ist gerade nicht verfügbar.",
         "not_found": "Dieses Dokument gibt es nicht im aktuellen Index.",
         "line": "Zeile", "confirm_delete": "Löschen bestätigen",
-    },
         "doc_filters": "Dokumente filtern", "doc_search": "Suche nach ID, Titel oder Artikelnummer", "all": "Alle",
         "doc_reset": "Filter zurücksetzen", "doc_count": "{shown} von {total} Dokumenten · Seite {page} von {pages}",
         "doc_none": "Keine Dokumente für diese Filter.", "doc_pages": "Seiten der Dokumentliste",
@@ -84,6 +83,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "n_products": "{n} Artikel", "replace_doc": "Ersetzen", "actions": "Aktionen",
         "review": "Gesprächsprüfung", "cases": "Erfasste Fälle", "insights": "Kennzahlen",
         "replace_hint": "ID aus der Dokumentliste; leer lassen für ein neues Dokument.",
+    },
     "en": {
         "title": "Knowledge base – admin", "login": "Log in", "user": "User", "password": "Password",
         "logout": "Log out", "bad_login": "User or password is wrong.",
@@ -107,7 +107,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "unavailable": "The knowledge base is not available right now.",
         "not_found": "This document is not in the live index.",
         "line": "line", "confirm_delete": "Confirm delete",
-    },
         "doc_filters": "Filter documents", "doc_search": "Search by id, title or article number", "all": "All",
         "doc_reset": "Reset filters", "doc_count": "{shown} of {total} documents · page {page} of {pages}",
         "doc_none": "No documents match these filters.", "doc_pages": "Pages of the document list",
@@ -115,6 +114,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "n_products": "{n} articles", "replace_doc": "Replace", "actions": "Actions",
         "review": "Conversation review", "cases": "Filed cases", "insights": "Insights",
         "replace_hint": "Id from the document list; leave empty for a new document.",
+    },
 }
 
 
@@ -332,6 +332,15 @@ def delete_document(knowledge: Any, doc_id: str) -> ChangeResult:
 
 
 # ------------------------------------------------------------------ overview data
+DOCS_PER_PAGE = 50
+
+
+@lru_cache(maxsize=20_000)
+def _products_cached(path: str, mtime_ns: int, kind: str) -> tuple[str, ...]:
+    """Article numbers of one file version: read once per change, not on every page view (5,000 documents)."""
+    return tuple(_products_of(Path(path), kind))
+
+
 def _products_of(path: Path | None, kind: str) -> list[str]:
     """Article numbers from the front matter (Markdown) or the sidecar (PDF)."""
     if path is None:
@@ -351,15 +360,6 @@ def _products_of(path: Path | None, kind: str) -> list[str]:
     if isinstance(value, str):
         value = [v.strip() for v in value.split(",")]
     return [str(v) for v in value or []]
-
-
-DOCS_PER_PAGE = 50
-
-
-@lru_cache(maxsize=20_000)
-def _products_cached(path: str, mtime_ns: int, kind: str) -> tuple[str, ...]:
-    """Article numbers of one file version: read once per change, not on every page view (5,000 documents)."""
-    return tuple(_products_of(Path(path), kind))
 
 
 @dataclass(frozen=True)
@@ -395,9 +395,13 @@ def overview(knowledge: Any, settings: Settings, doc_filter: DocumentFilter | No
     """Index status and one page of the document list (filtered); types and languages for the filter lists."""
     from assistant.gateway.kb import document_path
 
+    doc_filter = doc_filter or DocumentFilter()
     status = knowledge.status()
     documents = []
+    types, languages = set(), set()
     for doc_id, info in sorted(live_documents(knowledge).items(), key=lambda kv: kv[1].get("source", "")):
+        types.add(str(info.get("type") or ""))
+        languages.add(str(info.get("language") or ""))
         path = document_path(settings, info)
         stat = path.stat() if path else None
         kind = info.get("kind", "markdown")
@@ -425,13 +429,9 @@ async def login_page(request: Request, settings: AppSettings) -> HTMLResponse:
     response = _render(request, "admin/login.html", settings, login_csrf=csrf_token(settings, nonce))
     response.set_cookie(PRE_COOKIE, _serializer(settings).dumps({"p": nonce}), max_age=3600, **_cookie_args(settings))
     return response
-    doc_filter = doc_filter or DocumentFilter()
 
 
-    types, languages = set(), set()
 @router.post("/login")
-        types.add(str(info.get("type") or ""))
-        languages.add(str(info.get("language") or ""))
 async def login(
     request: Request,
     settings: AppSettings,

@@ -150,11 +150,11 @@ async def run_turn(
         raw = await get_rasa_client().send(sender, text, metadata)
     except EngineUnavailable as exc:
         log.warning("dialogue engine unavailable: %s", exc)
-    raw, private = split_private(raw)
         observability.observe_turn("unknown", language, time.perf_counter() - started, "engine_down")
         raise ApiError(503, "engine_down", language, headers={"Retry-After": "5"}) from exc
     observability.observe_turn(observability.flow_of(raw), language, time.perf_counter() - started)
 
+    raw, private = split_private(raw)
     messages = render_messages(raw, language)
     if not messages:
         # Rasa's REST channel answers an empty list when the turn failed inside it (tracker store or lock store
