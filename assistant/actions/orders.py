@@ -103,7 +103,9 @@ def resolve_reference(tracker: Tracker, turn: Turn) -> OrderReference:
     number = entity(tracker, "order_number")
     text = user_text(tracker)
     ref = parse_order_reference(text, clock.now(), turn.language) if text else OrderReference()
-    if number and not ref.order_number and not (ref.date_from or ref.latest or ref.open_only or ref.po_reference):
+    if number and not ref.order_number and not (
+        ref.date_from or ref.date_to or ref.date_unclear or ref.latest or ref.open_only or ref.po_reference
+    ):  # NLU's number regex also tags the year of "Nov 2026": a date the resolver read is not an order number
         ref = dataclasses.replace(ref, order_number=number)
     if not text and number:
         ref = OrderReference(order_number=number)

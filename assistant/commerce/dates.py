@@ -1144,6 +1144,10 @@ _STRONG_RESIDUE = re.compile(
 _TIME_UNIT_AFTER = re.compile(rf"^\s?(?:{_UNIT_WORDS})(?![\w])")
 
 
+# No buyer names more dates than this in one message; past it the message is asked about, not read on.
+MAX_MENTIONS = 12
+
+
 def _find(buf: list[str], ctx: _Ctx) -> list[_Item]:
     found: list[_Item] = []
     for pattern, handler in _DATE_PATTERNS:
@@ -1155,8 +1159,9 @@ def _find(buf: list[str], ctx: _Ctx) -> list[_Item]:
             if item is None:
                 continue
             found.append(item)
-            for i in range(m.start(), m.end()):
-                buf[i] = MASK
+            buf[m.start():m.end()] = [MASK] * (m.end() - m.start())
+            if len(found) > MAX_MENTIONS:
+                return found
     found.sort(key=lambda f: f.start)
     return found
 
@@ -1285,7 +1290,7 @@ def read_dates(buf: list[str], original: str, lowered: str, today: date) -> Date
     items = _find(buf, _Ctx(today, original))
     if not items:
         return DateReading()
-    if any(i.kind == _UNCLEAR for i in items) or _has_residue("".join(buf), items):
+    if len(items) > MAX_MENTIONS or any(i.kind == _UNCLEAR for i in items) or _has_residue("".join(buf), items):
         return DateReading(unclear=True)
     merged = _resolve_doms(_merge_weekdays(items, lowered))
     if merged is None:

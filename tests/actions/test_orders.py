@@ -195,3 +195,11 @@ async def test_an_ordinal_day_finds_the_order_of_that_day_de_and_en() -> None:
     dispatcher, _ = await run(status_action(), tracker(f"status of my order on the {day.day}{suffix}",
                                                        "order_status", ANNA, language="en"))
     assert texts(dispatcher)[0].startswith("Order 4712 of ")
+
+
+async def test_a_year_that_nlu_tagged_as_a_number_is_never_taken_for_an_order_number() -> None:
+    """Rasa's number regex tags "2026" in "4/5 2026"; the date is unclear, so the buyer is asked, not told that
+    order 2026 does not exist."""
+    t = tracker("where is my order from 4/5 2026?", "order_status", ANNA, language="en",
+                entities=[{"entity": "order_number", "value": "2026"}])
+    assert texts((await run(status_action(), t))[0])[0].startswith("I can't read that date unambiguously.")

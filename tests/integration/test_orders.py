@@ -250,3 +250,130 @@ def test_a_typed_yes_or_no_answers_the_open_draft_in_both_languages(stack) -> No
     chat = Chat(stack, token_for(ANNA))
     assert "Ihre Schnellbestellung" in text_of(chat.say("20x 3S-1208"))
     assert text_of(chat.say("ja")).startswith("Vielen Dank! Ihre Bestellung ist aufgegeben")
+
+
+# ---------------------------------------------------------------------- order dates as buyers write them (issue 14)
+
+WEEKDAYS = {"de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
+            "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
+MONTHS = {"de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+                 "November", "Dezember"),
+          "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                 "November", "December")}
+ORDINALS = {"de": ("ersten", "zweiten", "dritten", "vierten", "fünften"), "en": ("first", "second", "third", "fourth",
+                                                                               "fifth")}
+
+
+def shown(day, lang: str) -> str:
+    """A date as the replies show it."""
+    return f"{day:%d.%m.%Y}" if lang == "de" else f"{day.day} {MONTHS['en'][day.month - 1][:3]} {day.year}"
+
+
+def date_families(today):
+    """Each new pattern family of issue 14 as (name, German phrase, English phrase, expectation), built from the
+    seed's scenario days for today (never a fixed weekday). Expectations: ("order", number, day) one order of that
+    day; ("range", start, end) the orders of that range (one, or a choice that names the range); ("ask",)."""
+    from datetime import date, timedelta
+
+    from assistant.commerce.seed import LAST_MONDAY_ORDER, scenario_days
+
+    days = scenario_days(today)
+    partial, transit, cert, old, monday = days.partial, days.in_transit, days.certificate, days.old, days.last_monday
+    suffix = {1: "st", 2: "nd", 3: "rd", 21: "st", 22: "nd", 23: "rd", 31: "st"}.get(partial.day, "th")
+    wrong = (transit.weekday() + 2) % 7
+    first = cert - timedelta(days=1) if (cert - timedelta(days=1)).month == cert.month else cert
+    last = first + timedelta(days=1)
+    quarter = (old.month - 1) // 3 + 1
+    q_start = date(old.year, 3 * quarter - 2, 1)
+    q_end = min(date(old.year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - timedelta(days=1), today)
+    half = 1 if old.month <= 6 else 2
+    h_end = min(date(old.year, 6, 30) if half == 1 else date(old.year, 12, 31), today)
+    week = transit.isocalendar()
+    w_start = transit - timedelta(days=transit.weekday())
+    m_start = date(transit.year, transit.month, 1)
+    m_end = min(date(transit.year + (transit.month == 12), transit.month % 12 + 1, 1) - timedelta(days=1), today)
+    this_week = today.weekday() > 0  # last Monday is this week's Monday, except on a Monday
+    p_start = monday
+    nth = (cert.day - 1) // 7
+    return [
+        ("ordinal day", f"vom {partial.day}ten", f"from the {partial.day}{suffix}", ("order", "4712", partial)),
+        ("weekday contradicts the date", f"vom {WEEKDAYS['de'][wrong]}, {transit:%d.%m.}",
+         f"from {WEEKDAYS['en'][wrong]}, {MONTHS['en'][transit.month - 1][:3]} {transit.day}",
+         ("mismatch", "4711", transit, wrong)),
+        ("day range in a month", f"vom {first.day}. - {last.day}. {MONTHS['de'][first.month - 1]}",
+         f"from {MONTHS['en'][first.month - 1]} {first.day}-{last.day}", ("range", first, last)),
+        ("unambiguous numeric date", f"vom {transit.year}/{transit.month:02d}/{transit.day:02d}",
+         f"from {transit.year}/{transit.month}/{transit.day}", ("order", "4711", transit)),
+        ("ambiguous numeric date", "vom 4/5", "from 4/5", ("ask",)),
+        ("quarter", f"aus Q{quarter} {old.year}", f"from Q{quarter} {old.year}", ("range", q_start, q_end)),
+        ("half-year", f"aus dem {ORDINALS['de'][half - 1]} Halbjahr {old.year}",
+         f"from the {ORDINALS['en'][half - 1]} half of {old.year}",
+         ("range", date(old.year, 1 if half == 1 else 7, 1), h_end)),
+        ("year", f"aus dem Jahr {old.year}", f"from {old.year}",
+         ("range", date(old.year, 1, 1), min(date(old.year, 12, 31), today))),
+        ("month and year", f"aus {transit.month}/{transit.year}",
+         f"from {MONTHS['en'][transit.month - 1][:3]} {transit.year}", ("range", m_start, m_end)),
+        ("calendar week", f"aus KW {week[1]}/{week[0]}", f"from calendar week {week[1]} {week[0]}",
+         ("range", w_start, min(w_start + timedelta(days=6), today))),
+        ("part of a week", "von Anfang dieser Woche" if this_week else "von Anfang letzter Woche",
+         "from early this week" if this_week else "from early last week",
+         ("range", p_start, min(p_start + timedelta(days=2), today))),
+        ("a few days ago", "von vor ein paar Tagen", "from a few days ago",
+         ("range", today - timedelta(days=4), today - timedelta(days=2))),
+        ("nth weekday of a month", f"vom {ORDINALS['de'][nth]} {WEEKDAYS['de'][cert.weekday()]} im "
+         f"{MONTHS['de'][cert.month - 1]}", f"from the {ORDINALS['en'][nth]} {WEEKDAYS['en'][cert.weekday()]} of "
+         f"{MONTHS['en'][cert.month - 1]}", ("order", "4702", cert)),
+        ("reorder of last Monday's order by its date", f"vom {monday:%d.%m.%Y}", f"from {monday:%Y-%m-%d}",
+         ("order", LAST_MONDAY_ORDER, monday)),
+    ]
+
+
+def assert_answer(text: str, expectation: tuple, lang: str, purpose: str) -> None:
+    """The reply answers for the right day or range: one order of it, or a choice that names the range."""
+    kind = expectation[0]
+    if kind == "ask":
+        assert text.startswith("Dieses Datum kann ich nicht eindeutig lesen" if lang == "de"
+                               else "I can't read that date unambiguously"), text
+        return
+    if kind == "mismatch":
+        _, number, day, said = expectation
+        note = (f"Hinweis: Der {shown(day, lang)} ist ein {WEEKDAYS['de'][day.weekday()]}, kein {WEEKDAYS['de'][said]}"
+                if lang == "de" else
+                f"Note: {shown(day, lang)} is a {WEEKDAYS['en'][day.weekday()]}, not a {WEEKDAYS['en'][said]}")
+        assert text.startswith(note), text
+        expectation = ("order", number, day)
+    if expectation[0] == "order":
+        _, number, day = expectation
+        head = {("de", "status"): f"Auftrag {number} vom {shown(day, lang)}",
+                ("en", "status"): f"Order {number} of {shown(day, lang)}",
+                ("de", "reorder"): f"Nachbestellung von Auftrag {number} vom {shown(day, lang)}",
+                ("en", "reorder"): f"Reorder of order {number} of {shown(day, lang)}"}[(lang, purpose)]
+        assert head in text, text
+        return
+    _, start, end = expectation
+    if "mehrere Bestellungen" in text or "Several orders match" in text:
+        assert f"({shown(start, lang)} – {shown(end, lang)})" in text, text
+        return
+    found = re.findall(r"(?:Auftrag|[Oo]rder) \d+ (?:vom|of) (\d\d\.\d\d\.\d{4}|\d{1,2} \w{3} \d{4})", text)
+    assert found, text
+    from datetime import datetime
+
+    day = (datetime.strptime(found[0], "%d.%m.%Y") if lang == "de" else datetime.strptime(found[0], "%d %b %Y")).date()
+    assert start <= day <= end, (text, start, end)
+
+
+def test_every_new_date_family_works_in_a_reorder_and_a_status_conversation_in_both_languages(stack) -> None:
+    from assistant import clock
+
+    phrasing = {("de", "reorder"): "Bestellung {} nochmal bitte", ("de", "status"): "Wo ist meine Bestellung {}?",
+                ("en", "reorder"): "reorder my order {}", ("en", "status"): "where is my order {}?"}
+    failures = []
+    for name, de, en, expectation in date_families(clock.today()):
+        for (lang, purpose), template in phrasing.items():
+            message = template.format(de if lang == "de" else en)
+            text = text_of(Chat(stack, token_for(ANNA), locale=lang).say(message))
+            try:
+                assert_answer(text, expectation, lang, purpose)
+            except AssertionError:
+                failures.append((name, message, text[:200]))
+    assert not failures, failures
