@@ -44,6 +44,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     uvicorn.run(
         "assistant.gateway.app:create_app", factory=True, host=args.host or settings.host,
         port=args.port or settings.port, workers=args.workers or settings.workers, access_log=False,
+        proxy_headers=False,  # X-Forwarded-For is read by the app, from trusted proxies only (gateway/ratelimit.py)
     )
     return 0
 

@@ -107,6 +107,9 @@ class Stack:
             sys.executable, "-m", "uvicorn", "assistant.gateway.app:create_app", "--factory",
             "--host", s.host, "--port", str(s.port), "--workers", str(self.app_workers or s.workers),
             "--no-access-log", "--log-level", "warning",
+            # The app resolves X-Forwarded-For itself, only from ASSISTANT_TRUSTED_PROXIES (gateway/ratelimit.py);
+            # uvicorn's own rewriting would trust any loopback peer's header.
+            "--no-proxy-headers",
         ]
         log = self._log("app")
         self.processes["app"] = subprocess.Popen(

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []
     frame_ancestors: list[str] = ["'self'"]
     rate_limit_per_minute: int = Field(60, ge=1)
+    trusted_proxies: list[str] = []  # CIDRs of reverse proxies whose X-Forwarded-For names the client
+    redis_host: str | None = None  # the Redis of Rasa's lock store; also holds rate limits and admin sessions
+    redis_port: int = Field(6379, ge=1, le=65535)
     max_upload_bytes: int = Field(2_000_000, ge=1024)
     cpu_budget_s: float = Field(5.0, gt=0, le=60)  # an action call or BOM parse off the event loop, then "too long"
 
@@ -113,6 +116,13 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None  # bearer token for GET /metrics; unset: loopback scrapes only
     retention_days: int = Field(180, ge=1, le=3650)  # conversations, feedback and analytics older than this are purged
     rasa_tracker_url: str | None = None  # SQLAlchemy URL of Rasa's tracker store; default: var_dir/rasa/tracker.db
+
+    @field_validator("trusted_proxies", mode="after")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            ipaddress.ip_network(item.strip(), strict=False)  # ValueError names the bad entry
+        return value
 
     @field_validator("var_dir", "knowledge_dir", mode="after")
     @classmethod
@@ -160,6 +170,9 @@ class Settings(BaseSettings):
         if weak:
             names = ", ".join(f"ASSISTANT_{w.upper()}" for w in weak)
             raise InsecureSettings(f"refusing a production start with development, short or missing secrets: {names}")
+        if self.workers > 1 and not self.redis_host:
+            raise InsecureSettings("more than one worker needs ASSISTANT_REDIS_HOST: rate limits and admin sessions "
+                                   "must be shared, or each worker counts and forgets on its own")
         missing = [name for name in ("jwt_issuer", "jwt_audience") if not (getattr(self, name) or "").strip()]
         if missing:
             names = ", ".join(f"ASSISTANT_{m.upper()}" for m in missing)
@@ -173,6 +186,11 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'assistant.db'}"
+
+    @property
+    def shared_store_url(self) -> str | None:
+        """Redis shared by every worker and replica (rate limits, admin sessions); None: this process's memory."""
+        return f"redis://{self.redis_host}:{self.redis_port}/0" if self.redis_host else None
 
     @property
     def is_development(self) -> bool:

@@ -36,10 +36,11 @@ from assistant.analytics import get_analytics
 from assistant.gateway.deps import AppSettings
 from assistant.gateway.errors import request_language
 from assistant.gateway.kb import get_knowledge, live_documents
-from assistant.gateway.ratelimit import RateLimiter
+from assistant.gateway.ratelimit import RateLimits, client_address, client_group, make_limits
+from assistant.gateway.sessions import SessionVersion, SessionVersionUnavailable
 from assistant.retrieval.loaders import load_all
 from assistant.retrieval.models import BuildRefused, BuildReport, Issue, KnowledgeError
-from assistant.settings import Settings
+from assistant.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -149,6 +150,12 @@ def read_session(request: Request, settings: Settings) -> AdminSession | None:
         return None
     if not isinstance(data, dict) or data.get("u") != settings.admin_user or not isinstance(data.get("n"), str):
         return None
+    try:
+        if data.get("v") != SessionVersion(settings).current():  # logged out since: on every replica
+            return None
+    except SessionVersionUnavailable:
+        log.warning("admin session version unavailable; no session trusted")
+        return None
     return AdminSession(data["u"], data["n"])
 
 
@@ -165,9 +172,23 @@ def _login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/admin/login?lang={_lang(request)}", status_code=303)
 
 
+LOGIN_PER_CLIENT = "5/minute"
+LOGIN_FAILURES_EVERYWHERE = "30/minute"  # global backoff: guesses spread over many addresses are slowed too
+_ALL_CLIENTS = "admin-login-failures"
+
+
 @lru_cache(maxsize=1)
-def _login_limiter() -> RateLimiter:
-    return RateLimiter(10, burst=5)
+def _login_limiter() -> RateLimits:
+    return make_limits(get_settings())
+
+
+def _login_allowed(request: Request, settings: Settings) -> bool:
+    """Per client (in the shared store), and no more than LOGIN_FAILURES_EVERYWHERE failures a minute in total."""
+    limits = _login_limiter()
+    if limits.used_up(LOGIN_FAILURES_EVERYWHERE, _ALL_CLIENTS):
+        return False
+    client = RateLimits.key("admin-login", client_group(client_address(request, settings)))
+    return limits.wait((LOGIN_PER_CLIENT, client)) == 0
 
 
 # ------------------------------------------------------------------ rendering
@@ -439,8 +460,7 @@ async def login(
     password: Annotated[str, Form(max_length=200)] = "",
     csrf: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    client = request.client.host if request.client else "unknown"
-    if _login_limiter().check(f"admin-login:{client}") > 0:
+    if not _login_allowed(request, settings):
         return _render(request, "admin/login.html", settings, 429, error="too_many", login_csrf=None)
     pre = request.cookies.get(PRE_COOKIE, "")
     try:
@@ -452,6 +472,7 @@ async def login(
     user_ok = hmac.compare_digest(username.encode(), settings.admin_user.encode())
     password_ok = hmac.compare_digest(password.encode(), settings.admin_password.get_secret_value().encode())
     if not (user_ok and password_ok):
+        _login_limiter().count(LOGIN_FAILURES_EVERYWHERE, _ALL_CLIENTS)
         fresh = secrets.token_urlsafe(16)
         response = _render(request, "admin/login.html", settings, 401, error="bad_login",
                            login_csrf=csrf_token(settings, fresh))
@@ -459,7 +480,11 @@ async def login(
                             **_cookie_args(settings))
         return response
     response = RedirectResponse(f"/admin?lang={_lang(request)}", status_code=303)
-    session = _serializer(settings).dumps({"u": settings.admin_user, "n": secrets.token_urlsafe(16)})
+    try:
+        version = SessionVersion(settings).current()
+    except SessionVersionUnavailable:
+        return _render(request, "admin/message.html", settings, 503, error="unavailable")
+    session = _serializer(settings).dumps({"u": settings.admin_user, "n": secrets.token_urlsafe(16), "v": version})
     response.set_cookie(SESSION_COOKIE, session, max_age=SESSION_TTL_S, **_cookie_args(settings))
     response.delete_cookie(PRE_COOKIE, path="/admin")
     return response
@@ -470,6 +495,11 @@ async def logout(request: Request, settings: AppSettings, csrf: Annotated[str, F
     session = read_session(request, settings)
     if session is not None and not _valid_csrf(settings, session.nonce, csrf):
         return _render(request, "admin/message.html", settings, 403, error="csrf")
+    if session is not None:
+        try:
+            SessionVersion(settings).bump()  # every session issued so far ends, in every browser and replica
+        except SessionVersionUnavailable:
+            return _render(request, "admin/message.html", settings, 503, error="unavailable")
     response = RedirectResponse("/admin/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/admin")
     return response

@@ -25,7 +25,7 @@ from assistant.gateway.dialogue import (
 )
 from assistant.gateway.errors import ApiError, error_responses, request_language
 from assistant.gateway.rasa_client import EngineUnavailable, get_rasa_client
-from assistant.gateway.ratelimit import RateLimiter
+from assistant.gateway.ratelimit import RateLimits, make_limits, request_checks
 from assistant.identity import (
     BuyerIdentity,
     ConversationForbidden,
@@ -34,7 +34,7 @@ from assistant.identity import (
     get_signer,
 )
 from assistant.language import detect_language
-from assistant.settings import Settings
+from assistant.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["chat"])
@@ -83,14 +83,8 @@ class ChatReply(BaseModel):
 
 
 @lru_cache(maxsize=1)
-def _limiter(per_minute: int) -> RateLimiter:
-    return RateLimiter(per_minute)
-
-
-def _client_key(request: Request, identity_key: str) -> str:
-    if identity_key != "anonymous":
-        return f"id:{identity_key}"
-    return f"ip:{request.client.host if request.client else 'unknown'}"
+def _limiter() -> RateLimits:
+    return make_limits(get_settings())
 
 
 @router.post("/chat", response_model=ChatReply, response_model_exclude_none=True,
@@ -121,7 +115,9 @@ async def chat(body: ChatRequest, request: Request, identity: Identity, settings
 
 
 def enforce_rate_limit(request: Request, identity: BuyerIdentity, settings: Settings, language: str) -> None:
-    wait = _limiter(settings.rate_limit_per_minute).check(_client_key(request, identity.binding_key))
+    """Turns per identity and per client, counted in the store every worker and replica shares."""
+    identity_key = None if identity.is_anonymous else identity.binding_key
+    wait = _limiter().wait(*request_checks(request, settings, identity_key, "chat", settings.rate_limit_per_minute))
     if wait > 0:
         raise ApiError(429, "rate_limited", language, headers={"Retry-After": str(math.ceil(wait))})
 

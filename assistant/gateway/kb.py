@@ -26,10 +26,10 @@ from assistant.analytics import get_analytics
 from assistant.gateway.deps import AppSettings, Identity
 from assistant.gateway.errors import ApiError, error_responses, request_language
 from assistant.gateway.rasa_client import rasa_auth
-from assistant.gateway.ratelimit import RateLimiter
+from assistant.gateway.ratelimit import RateLimits, make_limits, request_checks
 from assistant.identity import ConversationForbidden, MalformedConversationId, get_binder
 from assistant.retrieval.models import KnowledgeError
-from assistant.settings import Settings
+from assistant.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -193,16 +193,16 @@ def question_at(events: list[Any], message_index: int) -> tuple[str | None, str 
 
 
 @lru_cache(maxsize=1)
-def _feedback_limiter(per_minute: int) -> RateLimiter:
-    return RateLimiter(per_minute)
+def _feedback_limiter() -> RateLimits:
+    return make_limits(get_settings())
 
 
 @router.post("/api/feedback", status_code=204, tags=["chat"], responses=error_responses(400, 401, 403, 413, 429, 503))
 async def feedback(body: FeedbackRequest, request: Request, identity: Identity, settings: AppSettings) -> Response:
     language = request_language(request, None if identity.is_anonymous else identity.locale)
-    client = request.client.host if request.client else "unknown"
-    key = f"id:{identity.binding_key}" if not identity.is_anonymous else f"ip:{client}"
-    wait = _feedback_limiter(settings.rate_limit_per_minute).check(key)
+    identity_key = None if identity.is_anonymous else identity.binding_key
+    wait = _feedback_limiter().wait(*request_checks(request, settings, identity_key, "feedback",
+                                                    settings.rate_limit_per_minute))
     if wait > 0:
         raise ApiError(429, "rate_limited", language, headers={"Retry-After": str(math.ceil(wait))})
     try:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.gateway import chat as chat_module
 from assistant.identity import get_signer
+from assistant.settings import get_settings
 from tests.gateway.fakes import bearer, error_code
 
 
@@ -123,10 +123,8 @@ def test_engine_down_is_503_in_the_users_language(client, rasa) -> None:
 
 
 def test_rate_limit_answers_429_with_retry_after(client, rasa, monkeypatch) -> None:
-    from assistant.gateway.ratelimit import RateLimiter
-
-    monkeypatch.setattr(chat_module, "_limiter", lambda per_minute: limiter)
-    limiter = RateLimiter(per_minute=60, burst=3)
+    monkeypatch.setenv("ASSISTANT_RATE_LIMIT_PER_MINUTE", "3")
+    get_settings.cache_clear()
     codes = [client.post("/api/chat", json={"message": "hallo"}).status_code for _ in range(5)]
     assert codes[:3] == [200, 200, 200] and codes[-1] == 429
     r = client.post("/api/chat", json={"message": "hallo"})
