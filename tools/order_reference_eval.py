@@ -92,7 +92,7 @@ def read_resolver(case: Case) -> Range:
 
 
 def read_ctparse(case: Case) -> Range:
-    from ctparse import ctparse  # type: ignore[import-not-found]
+    from ctparse import ctparse
 
     result = ctparse(case.text, ts=_noon(case.today).replace(tzinfo=None), timeout=1.0)
     if result is None:
@@ -117,7 +117,7 @@ def _ct_time(value: object) -> tuple[date, date] | None:
 
 
 def read_dateparser(case: Case) -> Range:
-    from dateparser.search import search_dates  # type: ignore[import-not-found]
+    from dateparser.search import search_dates
 
     settings = {"PREFER_DATES_FROM": "past", "RELATIVE_BASE": _noon(case.today).replace(tzinfo=None)}
     found = search_dates(case.text, languages=[case.lang], settings=settings)

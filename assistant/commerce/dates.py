@@ -171,11 +171,15 @@ def _n(value: str) -> int | None:
     return NUMBER_WORDS.get(value)
 
 
-def _nth(word: str) -> int | None:
-    """1..5 for first..fifth; -1 for last."""
+def _nth(word: str | None) -> int | None:
+    """1..5 for "first"/"1st"/"ersten"/"3" ..; -1 for "last"/"letzter"."""
+    if not word:
+        return None
+    if word.isdigit():
+        return int(word)
     if word.startswith(("last", "letzt")):
         return -1
-    return _NTH_VALUES.get(word) or _NTH_VALUES.get(re.sub(r"e[nrs]?$", "", word))
+    return _NTH_VALUES.get(word) or _NTH_VALUES.get(re.sub(r"e[nrsm]?$", "", word))
 
 
 # --------------------------------------------------------------------------------------------- date maths
@@ -800,18 +804,6 @@ def _week_of_date(m: re.Match[str], ctx: _Ctx) -> _Item | None:
     return _period(m, (_monday(day), _monday(day) + timedelta(days=6)), ctx.today)
 
 
-_ORDINAL_NUMBERS = {"erst": 1, "zweit": 2, "dritt": 3, "viert": 4, "first": 1, "second": 2, "third": 3, "fourth": 4,
-                    "1st": 1, "2nd": 2, "3rd": 3, "4th": 4}
-
-
-def _ordinal_number(word: str | None) -> int | None:
-    if not word:
-        return None
-    if word.isdigit():
-        return int(word)
-    return _ORDINAL_NUMBERS.get(word) or _ORDINAL_NUMBERS.get(re.sub(r"e[nrsm]?$", "", word))
-
-
 def _year_part_range(year: int, index: int, parts: int) -> tuple[date, date]:
     """Quarter (parts=4) or half-year (parts=2) number `index` (1-based) of `year`."""
     months = 12 // parts
@@ -825,7 +817,7 @@ def _year_part(parts: int, groups_of: tuple[str, ...]) -> _Handler:
 
     def handler(m: re.Match[str], ctx: _Ctx) -> _Item | None:
         groups, today = m.groupdict(), ctx.today
-        index = _ordinal_number(next((groups[g] for g in groups_of if groups.get(g)), None))
+        index = _nth(next((groups[g] for g in groups_of if groups.get(g)), None))
         if index is None or not 1 <= index <= parts:
             return _unclear(m)
         year = _year_of(m, ctx)
