@@ -14,11 +14,8 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import os
 import re
 import secrets
-import shutil
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,7 +35,8 @@ from assistant.gateway.errors import request_language
 from assistant.gateway.kb import get_knowledge, live_documents
 from assistant.gateway.ratelimit import RateLimits, client_address, client_group, make_limits
 from assistant.gateway.sessions import SessionVersion, SessionVersionUnavailable
-from assistant.retrieval.loaders import load_all
+from assistant.retrieval.content import apply as apply_files
+from assistant.retrieval.content import introduced_issues
 from assistant.retrieval.models import BuildRefused, BuildReport, Issue, KnowledgeError
 from assistant.settings import Settings, get_settings
 
@@ -254,10 +252,6 @@ def _target(root: Path, name: str, data: bytes, replace_source: str | None) -> s
     return f"{_FOLDERS.get(_front_type(data) or '', 'datasheets')}/{name}"
 
 
-def _error_set(issues: list[Issue] | list[str]) -> set[str]:
-    return {str(i) for i in issues if str(i).startswith("error")}
-
-
 def validate_upload(
     settings: Settings, name: str, data: bytes, meta: bytes | None, replace_source: str | None
 ) -> tuple[dict[str, bytes], list[Issue]]:
@@ -283,21 +277,8 @@ def validate_upload(
         if ext != "pdf":
             return {}, [Issue(name, 0, "metadata (.meta.yml) only belongs to a PDF")]
         files[str(Path(rel).with_suffix(".meta.yml").as_posix())] = meta
-    max_bytes = max(settings.max_upload_bytes, 1)
-    with tempfile.TemporaryDirectory(prefix="kb-stage-") as tmp:
-        staging = Path(tmp) / "knowledge"
-        shutil.copytree(root, staging)
-        before = load_all(staging, max_bytes)
-        for path, content in files.items():
-            (staging / path).parent.mkdir(parents=True, exist_ok=True)
-            (staging / path).write_bytes(content)
-        after = load_all(staging, max_bytes)
-    old_errors = _error_set(before.issues)
-    touched = set(files)
-    introduced = [i for i in after.issues if str(i) not in old_errors and (i.severity == "error" or i.path in touched)]
-    if after.fatal and not before.fatal:
-        introduced = introduced or [Issue(rel, 0, "the product catalogue cannot be read")]
-    return files, introduced
+    # the same staging check as `assistant kb add` (assistant/retrieval/content.py)
+    return files, introduced_issues(root, files, max(settings.max_upload_bytes, 1))
 
 
 def apply_upload(
@@ -307,36 +288,21 @@ def apply_upload(
         files, issues = validate_upload(settings, name, data, meta, replace_source)
         if not files or any(i.severity == "error" for i in issues):
             return ChangeResult(False, issues)
-        root = settings.knowledge_dir.resolve()
-        previous: dict[Path, bytes | None] = {}
         try:
-            for rel, content in files.items():
-                path = (root / rel).resolve()
-                if not path.is_relative_to(root):
-                    return ChangeResult(False, [Issue(rel, 0, "target is outside the knowledge folder")])
-                previous[path] = path.read_bytes() if path.is_file() else None
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-                tmp.write_bytes(content)
-                os.replace(tmp, path)
+            applied = apply_files(settings.knowledge_dir, files)  # undone byte for byte if the build fails
+        except ValueError:
+            return ChangeResult(False, [Issue(name, 0, "target is outside the knowledge folder")])
+        try:
             report = knowledge.build()
         except BuildRefused as exc:
-            _restore(previous)
+            applied.undo()
             return ChangeResult(False, issues + (exc.report.issues if exc.report else []) or
                                 [Issue(name, 0, "the index build was refused")])
         except Exception:
             log.exception("content change failed; restoring the previous files")
-            _restore(previous)
+            applied.undo()
             return ChangeResult(False, [Issue(name, 0, "the index could not be rebuilt; nothing was changed")])
         return ChangeResult(True, issues, report)
-
-
-def _restore(previous: dict[Path, bytes | None]) -> None:
-    for path, content in previous.items():
-        if content is None:
-            path.unlink(missing_ok=True)
-        else:
-            path.write_bytes(content)
 
 
 def delete_document(knowledge: Any, doc_id: str) -> ChangeResult:

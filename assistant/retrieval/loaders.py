@@ -98,6 +98,21 @@ def _as_list(value: Any) -> list[str]:
     return [str(value)]
 
 
+def id_from_file_name(path: Path) -> str:
+    """The id a document without one gets: its file name, lower case, other characters as '-'."""
+    stem = path.name.split(".")[0] if path.name.endswith(".meta.yml") else path.stem
+    derived = re.sub(r"[^a-z0-9_.-]+", "-", stem.lower()).strip("-._")[:120]
+    return derived or "document"
+
+
+def _default_id(meta: dict[str, Any], path: Path, rel: str, line: int) -> list[Issue]:
+    """A content team writes title, type and language; a missing ``id`` comes from the file name, and says so."""
+    if meta.get("id") is not None and str(meta.get("id")).strip():
+        return []
+    meta["id"] = id_from_file_name(path)
+    return [Issue(rel, line, f"front matter has no 'id': using {meta['id']!r}, from the file name", "warning")]
+
+
 def _meta_issues(meta: dict[str, Any], rel: str, line: int) -> list[Issue]:
     issues = []
     if not DOC_ID_RE.match(str(meta.get("id", ""))):
@@ -144,6 +159,7 @@ def load_markdown(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> tu
         return None, [Issue(rel, line, f"front matter is not valid YAML ({getattr(exc, 'problem', 'syntax')})")]
     if not isinstance(meta, dict):
         return None, [Issue(rel, 2, "front matter must be a mapping of keys to values")]
+    notes = _default_id(meta, path, rel, 2)
     issues = _meta_issues(meta, rel, 2)
     if issues:
         for i, issue in enumerate(issues):  # point to the offending key when it exists
@@ -167,7 +183,7 @@ def load_markdown(path: Path, root: Path, max_bytes: int = MAX_FILE_BYTES) -> tu
             kind="markdown",
             metadata=meta,
         ),
-        [],
+        notes,
     )
 
 
@@ -201,13 +217,14 @@ def load_pdf(
         return None, [Issue(side_rel, 1, "metadata sidecar is not valid UTF-8 YAML")]
     if not isinstance(meta, dict):
         return None, [Issue(side_rel, 1, "metadata sidecar must be a mapping")]
+    id_notes = _default_id(meta, path, side_rel, 1)
     if issues := _meta_issues(meta, side_rel, 1):
         return None, issues
     try:
         text = read_pdf(raw, limits)
     except PdfError as exc:
         return None, [Issue(rel, 0, str(exc))]
-    notes = [Issue(rel, 0, note, "warning") for note in text.notes]
+    notes = id_notes + [Issue(rel, 0, note, "warning") for note in text.notes]
     if not text.pages:
         return None, [*notes, Issue(rel, 0, "PDF has no extractable text (image-only scan?); add an OCR'd version")]
     meta = _normalise_meta(meta)

@@ -8,20 +8,20 @@ once, under a lock. Every call on the query path checks (at most every
 
 from __future__ import annotations
 
-import re
-import shutil
 import threading
 import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from assistant.retrieval import content
 from assistant.retrieval.answering import Answerer
 from assistant.retrieval.cad import envelope
 from assistant.retrieval.embedders import Embedder, make_embedder
 from assistant.retrieval.index import IndexStore, LoadedIndex
 from assistant.retrieval.loaders import MAX_FILE_BYTES, SKU_RE
 from assistant.retrieval.models import (
+    BuildRefused,
     BuildReport,
     DocumentNotFound,
     Hit,
@@ -176,23 +176,21 @@ class KnowledgeService:
         return report
 
     def add(self, path: str | Path) -> BuildReport:
-        """Copy a document (and its .meta.yml sidecar) into the knowledge folder and rebuild."""
+        """Copy a document (and its .meta.yml sidecar) into the knowledge folder and rebuild, or change nothing.
+
+        The copy is checked on a staging folder first: a file the loader refuses is not copied (BuildRefused with
+        the file's issues), and a build that fails after the copy puts the folder back as it was.
+        """
         src = Path(path).resolve()
         if not src.is_file():
             raise DocumentNotFound(f"{src} does not exist")
         if src.suffix.lower() not in (".md", ".pdf", ".csv"):
             raise KnowledgeError(f"{src.name}: only .md, .pdf (with .meta.yml) and products*.csv can be added")
         root = self._settings.knowledge_dir.resolve()
-        if not src.is_relative_to(root):
-            target_dir = root / {"pdf": "datasheets", "md": "datasheets", "csv": ""}[src.suffix.lower()[1:]]
-            if src.suffix.lower() == ".md":
-                target_dir = root / _folder_for_markdown(src)
-            target_dir.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, target_dir / src.name)
-            for sidecar in (src.with_suffix(".meta.yml"), src.with_name(src.name + ".meta.yml")):
-                if sidecar.is_file():
-                    shutil.copy2(sidecar, target_dir / sidecar.name)
-        return self.build()
+        if src.is_relative_to(root):
+            return self.build()
+        files = content.files_to_add(src)
+        return self._change(root, files, (), src.name)
 
     def remove(self, doc_id: str) -> BuildReport:
         """Delete a document's file from the knowledge folder and rebuild; products live in the CSV."""
@@ -201,25 +199,31 @@ class KnowledgeService:
         info = self._index().manifest.get("documents", {}).get(doc_id)
         if info is None:
             raise DocumentNotFound(f"no document {doc_id!r} in the live index")
-        path = (self._settings.knowledge_dir / info["source"]).resolve()
-        if not path.is_relative_to(self._settings.knowledge_dir.resolve()):
+        root = self._settings.knowledge_dir.resolve()
+        path = (root / info["source"]).resolve()
+        if not path.is_relative_to(root):
             raise KnowledgeError("document source is outside the knowledge folder")
-        path.unlink(missing_ok=True)
-        for sidecar in (path.with_suffix(".meta.yml"), path.with_name(path.name + ".meta.yml")):
-            sidecar.unlink(missing_ok=True)
-        return self.build()
+        removed = [p.relative_to(root).as_posix()
+                   for p in (path, path.with_suffix(".meta.yml"), path.with_name(path.name + ".meta.yml"))
+                   if p.is_file()]
+        return self._change(root, {}, removed, doc_id)
 
-
-def _folder_for_markdown(path: Path) -> str:
-    head = path.read_text(encoding="utf-8", errors="replace")[:2000]
-    m = re.search(r"^type:\s*(\w+)", head, re.MULTILINE)
-    return {
-        "use_case": "use-cases",
-        "faq": "faq",
-        "guide": "guides",
-        "legal": "legal",
-        "certificate": "certificates",
-    }.get(m.group(1) if m else "", "datasheets")
+    def _change(self, root: Path, files: dict[str, bytes], removed: list[str] | tuple[str, ...],
+                name: str) -> BuildReport:
+        max_bytes = max(MAX_FILE_BYTES, self._settings.max_upload_bytes)
+        issues = content.introduced_issues(root, files, max_bytes, removed)
+        if any(i.severity == "error" for i in issues):
+            raise BuildRefused(f"{name}: not changed, the knowledge folder is as it was", BuildReport(
+                refused=True, issues=issues))
+        applied = content.apply(root, files, removed)
+        try:
+            report = self.build()
+        except BaseException:
+            applied.undo()
+            raise
+        known = {str(i) for i in report.issues}
+        report.issues.extend(i for i in issues if str(i) not in known)
+        return report
 
 
 _factory_lock = threading.Lock()

@@ -379,3 +379,12 @@ def test_a_corrected_product_catalogue_is_accepted_and_live(env) -> None:
     assert r.status_code == 200, r.text[:500]
     assert env["service"].product("3S-1208").name_de == "Steckverschraubung gerade 12 mm G1/8 neu"
     assert (env["settings"].knowledge_dir / "products.csv").read_text(encoding="utf-8") == changed
+
+
+def test_an_upload_without_id_gets_one_from_its_file_name_and_says_so(env) -> None:
+    client, csrf = logged_in(env)
+    doc = NEW_DOC.replace("id: faq-zahlung\n", "")
+    r = upload(client, csrf, "Zahlung_Bedingungen.md", doc.encode())
+    assert r.status_code == 200, r.text[:500]
+    assert "zahlung_bedingungen" in r.text and "from the file name" in r.text
+    assert env["service"].doc_url("zahlung_bedingungen") is not None
