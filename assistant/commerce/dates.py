@@ -304,6 +304,7 @@ class _Item:
 
 
 _UNCLEAR = "unclear"
+_FUTURE = "future"  # a named period after today: only the end of a range that began before
 
 
 @dataclass(frozen=True)
@@ -612,8 +613,11 @@ def _month_year_numeric(m: re.Match[str], ctx: _Ctx) -> _Item | None:
 
 
 def _period(m: re.Match[str], span: tuple[date, date], today: date) -> _Item | None:
+    """A named period; one that has not begun can only end a range ("between 2015 and Feb 2018")."""
     clamped = _clamp(span, today)
-    return _unclear(m) if clamped is None else _item(m, clamped, explicit_year=True)
+    if clamped is None:
+        return _Item(m.start(), m.end(), span, _FUTURE)
+    return _item(m, clamped, explicit_year=True)
 
 
 def _named_date(m: re.Match[str], ctx: _Ctx) -> _Item | None:
@@ -1225,7 +1229,7 @@ def _join(first: _Item, second: _Item, lowered: str, today: date) -> _Item | Non
     if not (_RANGE_JOIN.match(between) or (not between.strip() and _RANGE_START.match(second_text))):
         return None
     lo, hi = first.span[0], second.span[1]
-    if lo is None or hi is None or "dom" in (first.kind, second.kind):
+    if lo is None or hi is None or "dom" in (first.kind, second.kind) or first.kind == _FUTURE:
         return _Item(first.start, second.end, (None, None), _UNCLEAR)
     if lo > hi and not first.explicit_year and first.kind == "day":
         lo = _safe_date(lo.year - 1, lo.month, lo.day) or lo
@@ -1288,7 +1292,7 @@ def read_dates(buf: list[str], original: str, lowered: str, today: date) -> Date
     if merged is None:
         return DateReading(unclear=True)
     merged = _join_ranges(merged, lowered, today)
-    if any(i.kind == _UNCLEAR for i in merged):
+    if any(i.kind in (_UNCLEAR, _FUTURE) for i in merged):
         return DateReading(unclear=True)
     item = merged[0] if len(merged) == 1 else _innermost(merged)
     if item is None:
