@@ -236,6 +236,7 @@ class MetadataSigner:
         language: str,
         page: Mapping[str, Any] | None = None,
         request_id: str | None = None,
+        client: str | None = None,
         now: float | None = None,
     ) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -247,7 +248,13 @@ class MetadataSigner:
         }
         if request_id:
             body["request_id"] = request_id
+        if client:
+            body["client"] = client  # a keyed hash of the client's network (never its address), for daily caps
         return {**body, "sig": self._sig(body)}
+
+    def client_tag(self, network: str) -> str:
+        """A keyed hash of the client's network: the same all day on every replica, no address in the tracker."""
+        return hmac.new(self._secret, f"client|{network}".encode(), hashlib.sha256).hexdigest()[:20]
 
     def verify(self, metadata: Mapping[str, Any] | None, *, sender: str, now: float | None = None) -> BuyerIdentity:
         if not metadata or not isinstance(metadata, Mapping):

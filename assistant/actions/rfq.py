@@ -585,11 +585,14 @@ class ActionRfqSubmit(_RfqBase):
             reply.key("rfq_consent_needed")
             return []
         try:
-            done = self.service.submit(draft)
+            # the gateway's client tag, trusted because the metadata's signature was checked for this turn
+            client = ((tracker.latest_message or {}).get("metadata") or {}).get("client")
+            done = self.service.submit(draft, client=client if isinstance(client, str) else None)
         except RfqInvalid as exc:
             reply.key("rfq_submit_invalid", field=reply.t(f"rfq_field_{exc.field}"))
             draft.consent = False
             return [SlotSet("rfq", store(state, draft))]
-        reply.key("rfq_sent", reference=done.reference, email=draft.email or "")
+        reply.key("rfq_sent" if done.confirmation_sent else "rfq_sent_no_confirmation", reference=done.reference,
+                  email=draft.email or "")
         return [SlotSet("rfq", None), SlotSet("rfq_step", None), SlotSet("rfq_reference", done.reference),
                 SlotSet("finder_results", None)]

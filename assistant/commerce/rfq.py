@@ -4,6 +4,13 @@ Knows nothing about Rasa: the RFQ and handoff actions collect the fields, this m
 article numbers against the catalogue (closest matches by rapidfuzz for unknown ones), stores the request and
 writes the notifications into the outbox in the same transaction, so that a request confirmed just before a
 crash is still sent after the restart (see ``assistant.commerce.outbox``).
+
+The confirmation mail goes to whatever address the requester typed, from the company's domain, so it must not be a
+relay: an address that is not a portal user's of the requesting account (unverified) gets a confirmation with the
+reference and the catalogue articles only, never text the requester wrote (name, company, application, free-text
+lines); and at most ``CONFIRMATIONS_PER_ADDRESS_PER_DAY`` confirmations go to one address and
+``CONFIRMATIONS_PER_CLIENT_PER_DAY`` are asked for by one client (the gateway's signed, hashed client tag) a day.
+Beyond that the request is still stored and sent to sales; only the confirmation is left out, and the chat says so.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ from assistant.settings import Settings, get_settings
 
 MAX_LINES = 500
 MAX_FREE_TEXT = 2000
+CONFIRMATIONS_PER_ADDRESS_PER_DAY = 3
+CONFIRMATIONS_PER_CLIENT_PER_DAY = 5
 EMAIL_RE = EMAIL_ADDRESS
 PHONE_RE = re.compile(r"(?<![\w])(?:\+|00)?[0-9][0-9 ()/\-]{5,22}[0-9](?![\w])")
 COUNTRIES: dict[str, tuple[str, ...]] = {
@@ -330,6 +339,7 @@ class RfqDraft:
 class Submitted:
     reference: str
     message_ids: tuple[str, ...]
+    confirmation_sent: bool = True
 
 
 def validate_draft(draft: RfqDraft, today: date) -> None:
@@ -362,6 +372,8 @@ _MAIL_TEXTS = {
     "de": {
         "subject": "Ihre Angebotsanfrage {ref}",
         "hello": "Guten Tag {contact},",
+        "hello_plain": "Guten Tag,",
+        "own_words": "Positionen in Ihren Worten: {n} (der Vertrieb liest sie in Ihrer Anfrage)",
         "intro": "vielen Dank für Ihre Angebotsanfrage. Unser Vertrieb meldet sich mit einem Angebot bei Ihnen.",
         "ref": "Referenz",
         "lines": "Positionen",
@@ -379,6 +391,8 @@ _MAIL_TEXTS = {
     "en": {
         "subject": "Your request for quotation {ref}",
         "hello": "Dear {contact},",
+        "hello_plain": "Hello,",
+        "own_words": "Items in your own words: {n} (our sales team reads them in your request)",
         "intro": "thank you for your request for quotation. Our sales team will get back to you with a quote.",
         "ref": "Reference",
         "lines": "Items",
@@ -432,6 +446,17 @@ def request_summary(draft: RfqDraft, language: str) -> str:
     return "\n".join(rows)
 
 
+def catalogue_summary(draft: RfqDraft, language: str) -> str:
+    """The request as an unverified address may see it: catalogue articles and quantities, nothing typed."""
+    t = _MAIL_TEXTS["en" if language == "en" else "de"]
+    catalogue = [line for line in draft.lines if line.sku]
+    rows = [f"{t['lines']}:"] + [
+        f"{n}. {line.sku} – {line.quantity or '-'} {t['pcs'] if line.quantity else ''}".rstrip()
+        for n, line in enumerate(catalogue, start=1)]
+    own = len(draft.lines) - len(catalogue)
+    return "\n".join(rows + ([t["own_words"].format(n=own)] if own else []))
+
+
 def _now() -> datetime:
     return clock.now()
 
@@ -454,11 +479,16 @@ class RfqService:
     def today(self) -> date:
         return self._clock().astimezone(ZoneInfo(self.settings.timezone)).date()
 
-    def submit(self, draft: RfqDraft) -> Submitted:
-        """Validate, store with a reference RFQ-<year>-<6 digits>, and queue the notifications atomically."""
+    def submit(self, draft: RfqDraft, client: str | None = None) -> Submitted:
+        """Validate, store with a reference RFQ-<year>-<6 digits>, and queue the notifications atomically.
+
+        ``client`` is the gateway's hashed tag of the requesting client, for the per-client confirmation cap.
+        """
         validate_draft(draft, self.today())
         now = self._clock()
         with self.db.session() as s:
+            verified = self._verified(s, draft)
+            confirm = self._may_confirm(s, (draft.email or "").lower(), client, now)
             number = next_number(s, f"rfq-{now.year}", 1)
             reference = f"RFQ-{now.year}-{number:06d}"
             free = [ln.description for ln in draft.lines if not ln.sku]
@@ -482,20 +512,48 @@ class RfqService:
                 rfq.lines.append(RfqLine(position=n, sku=line.sku, description=line.description[:500],
                                          quantity=line.quantity, unit=line.unit))
             s.add(rfq)
-            ids = add_to_outbox(s, self._notifications(reference, draft))
-        return Submitted(reference, tuple(ids))
+            ids = add_to_outbox(s, self._notifications(reference, draft, verified, confirm, client))
+        return Submitted(reference, tuple(ids), confirm)
 
-    def _notifications(self, reference: str, draft: RfqDraft) -> list[OutboxItem]:
+    @staticmethod
+    def _verified(s: Any, draft: RfqDraft) -> bool:
+        """The address is a portal user's of the requesting account: the shop verified it, it is no stranger's."""
+        if not draft.customer_id or not draft.email:
+            return False
+        from sqlalchemy import func, select
+
+        from assistant.commerce.models import User
+
+        return s.scalar(select(User.id).where(func.lower(User.email) == draft.email.lower(),
+                                              User.customer_id == draft.customer_id)) is not None
+
+    def _may_confirm(self, s: Any, email: str, client: str | None, now: datetime) -> bool:
+        """Within the day's confirmations per address and per client (counted in the outbox, shared by replicas)."""
+        from sqlalchemy import func, select
+
+        from assistant.commerce.models import OutboxMessage
+
+        since = now - timedelta(days=1)
+        sent = select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.topic == "rfq.confirmation", OutboxMessage.created_at >= since)
+        to_address = s.scalar(sent.where(func.lower(OutboxMessage.recipient) == email))
+        # the client tag is in the confirmation's payload, written by json.dumps exactly like this
+        tag = json.dumps({"client": client}, ensure_ascii=False)[1:-1]
+        by_client = s.scalar(sent.where(OutboxMessage.payload.contains(tag))) if client else 0
+        return to_address < CONFIRMATIONS_PER_ADDRESS_PER_DAY and by_client < CONFIRMATIONS_PER_CLIENT_PER_DAY
+
+    def _notifications(self, reference: str, draft: RfqDraft, verified: bool = True, confirm: bool = True,
+                       client: str | None = None) -> list[OutboxItem]:
         lang = "en" if draft.language == "en" else "de"
         t = _MAIL_TEXTS[lang]
         confirmation = "\n".join([
-            t["hello"].format(contact=draft.contact),
+            t["hello"].format(contact=draft.contact) if verified else t["hello_plain"],
             "",
             t["intro"],
             "",
             f"{t['ref']}: {reference}",
             "",
-            request_summary(draft, lang),
+            request_summary(draft, lang) if verified else catalogue_summary(draft, lang),
             "",
             t["bye"],
         ])
@@ -517,9 +575,10 @@ class RfqService:
             OutboxItem("email", "rfq.sales", ";".join(self.settings.sales_recipients),
                        subject=f"Angebotsanfrage {reference} – {one_line(draft.company, 120)}", body=sales_body,
                        payload=payload),
-            OutboxItem("email", "rfq.confirmation", draft.email or "",
-                       subject=t["subject"].format(ref=reference), body=confirmation,
-                       payload={"reference": reference}),
+            *([OutboxItem("email", "rfq.confirmation", draft.email or "",
+                          subject=t["subject"].format(ref=reference), body=confirmation,
+                          payload={"reference": reference, "client": client, "verified": verified})]
+              if confirm else []),
             *webhook_items(self.settings, "rfq.created", json.loads(json.dumps(payload, default=str))),
         ]
 

@@ -25,7 +25,7 @@ from assistant.gateway.dialogue import (
 )
 from assistant.gateway.errors import ApiError, error_responses, request_language
 from assistant.gateway.rasa_client import EngineUnavailable, get_rasa_client
-from assistant.gateway.ratelimit import RateLimits, make_limits, request_checks
+from assistant.gateway.ratelimit import RateLimits, client_address, client_group, make_limits, request_checks
 from assistant.identity import (
     BuyerIdentity,
     ConversationForbidden,
@@ -140,7 +140,10 @@ async def run_turn(
 ) -> ChatReply:
     """One dialogue turn: signed identity to Rasa, its reply rendered in the turn's language (also used by uploads)."""
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
-    metadata = get_signer().sign(identity, sender=sender, language=language, page=page or {}, request_id=request_id)
+    signer = get_signer()
+    client = signer.client_tag(client_group(client_address(request, get_settings())))
+    metadata = signer.sign(identity, sender=sender, language=language, page=page or {}, request_id=request_id,
+                           client=client)
     started = time.perf_counter()
     try:
         raw = await get_rasa_client().send(sender, text, metadata)

@@ -221,3 +221,20 @@ def test_bom_result_type_is_what_the_store_saves(tmp_path) -> None:
     upload_id = store.save("s", "a.csv", BomResult())
     assert store.load("s", upload_id) == {"filename": "a.csv", "lines": [], "issues": []}
     assert store.load("s", "../../etc/passwd") is None and store.load("other", upload_id) is None
+
+
+@pytest.mark.parametrize(("language", "said"), [("de", "genug Bestätigungen"), ("en", "enough confirmations")])
+async def test_the_chat_says_when_the_days_confirmations_to_an_address_are_used_up(service, language, said) -> None:
+    """The request is stored and with sales; only the confirmation mail is left out (not a mail relay)."""
+    from assistant.commerce.rfq import CONFIRMATIONS_PER_ADDRESS_PER_DAY, RfqLineItem
+
+    address = f"flood-{uuid.uuid4().hex[:8]}@example.org"
+    draft = RfqDraft(lines=[RfqLineItem("Steckverschraubung", 50, "3S-1208")], company="Firma", contact="Name",
+                     email=address, country="DE", consent=True, language=language)
+    replies = []
+    for _ in range(CONFIRMATIONS_PER_ADDRESS_PER_DAY + 1):
+        t = tracker("/affirm", "affirm", language=language, slots={"rfq": {"draft": draft.to_dict()}})
+        dispatcher, events = await run(ActionRfqSubmit(catalogue=CATALOGUE, service=service), t)
+        replies.append(texts(dispatcher)[-1])
+    assert all(said not in r for r in replies[:-1]) and said in replies[-1] and address in replies[-1]
+    assert "RFQ-" in replies[-1]

@@ -163,7 +163,8 @@ def test_submit_stores_with_reference_and_queues_mails_in_the_requesters_languag
         assert rows["rfq.created"].recipient == "http://crm.test/hook"
         english = s.scalars(select(OutboxMessage).where(OutboxMessage.message_id.in_(second.message_ids),
                                                         OutboxMessage.topic == "rfq.confirmation")).one()
-        assert "Your request for quotation" in english.subject and "Dear Jane Roe" in english.body
+        assert "Your request for quotation" in english.subject and english.body.startswith("Hello,")
+        assert "Jane Roe" not in english.body  # an unverified address gets nothing the requester typed
 
 
 def test_callback_ticket_keeps_the_transcript_and_notifies_sales(db, settings) -> None:
@@ -226,3 +227,55 @@ def test_background_dispatcher_delivers_rfq_mails_to_the_development_sink(db, se
     assert len(mine) == 2
     confirmation = next(m for m in mine if "sink@brauerei-huber.de" in m.split("\n\n", 1)[0])
     assert "Subject: =?utf-8?q?Ihre_Angebotsanfrage" in confirmation or "Ihre Angebotsanfrage" in confirmation
+
+
+# ------------------------------------------------------------------ not a mail relay
+HOSTILE_TEXT = "Click http://evil.example/win to claim your prize"
+
+
+def _confirmation(db, submitted):
+    with db.session() as s:
+        return s.scalars(select(OutboxMessage).where(OutboxMessage.message_id.in_(submitted.message_ids),
+                                                     OutboxMessage.topic == "rfq.confirmation")).one_or_none()
+
+
+@pytest.mark.parametrize(("language", "greeting", "own_words"),
+                         [("de", "Guten Tag,", "Positionen in Ihren Worten: 1"),
+                          ("en", "Hello,", "Items in your own words: 1")])
+def test_a_confirmation_to_an_unverified_address_carries_no_text_the_requester_typed(
+        db, settings, language, greeting, own_words) -> None:
+    service = RfqService(db, settings, clock=lambda: NOW)
+    typed = draft(language=language, contact=HOSTILE_TEXT, company=HOSTILE_TEXT, application=HOSTILE_TEXT,
+                  email=f"victim-{language}@example.org",
+                  lines=[RfqLineItem("Steckverschraubung", 50, "3S-1208"),
+                         RfqLineItem(HOSTILE_TEXT, 20, None, status="free_text")])
+    mail = _confirmation(db, service.submit(typed))
+    assert mail is not None and mail.body.startswith(greeting)
+    assert "evil.example" not in mail.body and "evil.example" not in mail.subject
+    assert "3S-1208" in mail.body and own_words in mail.body
+
+
+def test_a_portal_users_own_address_gets_the_full_summary(db, settings) -> None:
+    service = RfqService(db, settings, clock=lambda: NOW)
+    own = draft(customer_id="K-10001", email="anna.mueller@mueller-maschinenbau.de", contact="Anna Müller")
+    mail = _confirmation(db, service.submit(own))
+    assert mail is not None and mail.body.startswith("Guten Tag Anna Müller,") and "Sonderdichtung" in mail.body
+
+
+def test_confirmations_are_capped_per_address_and_per_client_a_day(db, settings) -> None:
+    from assistant.commerce.rfq import CONFIRMATIONS_PER_ADDRESS_PER_DAY, CONFIRMATIONS_PER_CLIENT_PER_DAY
+
+    service = RfqService(db, settings, clock=lambda: NOW)
+    address = f"flood-{NOW.timestamp():.0f}-{id(service)}@example.org"
+    done = [service.submit(draft(email=address)) for _ in range(CONFIRMATIONS_PER_ADDRESS_PER_DAY + 1)]
+    assert [d.confirmation_sent for d in done] == [True] * CONFIRMATIONS_PER_ADDRESS_PER_DAY + [False]
+    assert _confirmation(db, done[-1]) is None
+    with db.session() as s:  # the request itself is stored and sales hear of it
+        assert s.scalars(select(Rfq).where(Rfq.reference == done[-1].reference)).one()
+        assert s.scalars(select(OutboxMessage).where(OutboxMessage.message_id.in_(done[-1].message_ids),
+                                                     OutboxMessage.topic == "rfq.sales")).one()
+    client = f"client-{id(done)}"
+    by_client = [service.submit(draft(email=f"a{n}-{id(done)}@example.org"), client=client)
+                 for n in range(CONFIRMATIONS_PER_CLIENT_PER_DAY + 1)]
+    assert [d.confirmation_sent for d in by_client] == [True] * CONFIRMATIONS_PER_CLIENT_PER_DAY + [False]
+    assert service.submit(draft(email=f"other-{id(done)}@example.org"), client="another-client").confirmation_sent
