@@ -3,15 +3,17 @@
 `read_dates` finds the date expressions in one lower-cased chat message, masks them, and combines them into one
 inclusive range of calendar dates. The rules (docs/order-references.md has the full table):
 
-- Never guess. A phrase that is only partly understood ("fünfter Dezember" with an unknown ordinal, "4/5", two
-  unrelated dates, "1 month 21 days ago") gives no range at all and `unclear=True`, so the action asks. A wider or
-  different range is never returned instead.
+- Never guess. A phrase that is ambiguous or only partly understood ("4/5", "31.11.", "vom 4. bis zum 23.", two
+  unrelated dates, "June of nineteen ninety nine", a date after today) gives no range at all and `unclear=True`,
+  so the action asks. A wider or different range is never returned instead: leftovers next to what was read
+  (numbers, month names, ordinals, "ago") make the whole reading unclear.
 - An explicit date wins over a contradicting weekday ("Montag, 12.11." when the 12th is a Thursday): the range is
   the date, and `stated_weekday` keeps the weekday so the reply can point out the mismatch.
 - Without a year, a date is the most recent such date that is not in the future; a period is the most recent one
   that has begun, and a period that includes today ends today (orders cannot be in the future).
-- Every pattern is a plain regular expression without nested quantifiers over the same characters, and the input
-  is at most 2000 characters, so parsing is linear in the input.
+- Every pattern is a plain regular expression without nested quantifiers over the same characters, the input is
+  at most 2000 characters with whitespace runs collapsed, and more than MAX_MENTIONS dates stop the reading, so
+  parsing is linear in the input (tests/commerce/test_resolver_properties.py).
 """
 
 from __future__ import annotations
@@ -296,7 +298,7 @@ class _Item:
     start: int
     end: int
     span: Span
-    kind: str  # "day", "weekday", "dom" (a bare day of month), "period", "unclear"
+    kind: str  # "day", "weekday", "dom" (a bare day of month), "period", "future", "unclear"
     weekday: int | None = None  # the weekday said, for "Montag" and "Tuesday the 19th"
     dom: int | None = None
     explicit_year: bool = False
