@@ -10,6 +10,9 @@ What is personal here, and where it lives:
   by a one-way hash of the sender id, so they are deleted through the same sender ids.
 * Delivered notifications (``outbox`` rows with status ``sent``): they hold mail bodies with contact data; the
   retention purge deletes them, an erase leaves them to the purge (they belong to the RFQ record).
+* Uploaded bills of materials (``var/uploads/<hash of the sender id>/``): the parsed lines a conversation parked
+  for its RFQ. An erase deletes the folder of each of the person's conversations; the purge deletes uploads older
+  than the retention (by file time, the real clock, like every file time).
 * The content team's cockpit (``an_turns``, ``an_conversations``, ``an_cases``): redacted questions and replies
   keyed by the same one-way hash; purged and erased with the rest (``assistant/analytics/retention.py``). The
   daily aggregates (``an_daily``) are counts without any person in them and stay.
@@ -52,6 +55,7 @@ class ErasureReport:
     feedback: int = 0
     unanswered: int = 0
     outbox_sent: int = 0
+    uploads: int = 0
     analytics_turns: int = 0
     analytics_conversations: int = 0
     review_cases: int = 0
@@ -182,6 +186,7 @@ class PrivacyService:
                     result = conn.execute(text(f"DELETE FROM events WHERE sender_id IN ({placeholders})"),  # noqa: S608
                                           params)
                     report.tracker_events += result.rowcount or 0
+        report.uploads = self._delete_uploads(senders)
         hashes = [h for h in (conversation_hash(s) for s in senders) if h]
         with self.database.session() as s:
             report.feedback = s.execute(delete(AnswerFeedback).where(AnswerFeedback.conversation.in_(hashes))).rowcount
@@ -190,6 +195,18 @@ class PrivacyService:
             ).rowcount
         report.add(retention.erase(self.database, hashes))
         return report
+
+    def _uploads(self) -> Any:
+        from assistant.commerce.bom import UploadStore
+
+        return UploadStore(self._settings.var_dir / "uploads")
+
+    def _delete_uploads(self, senders: list[str]) -> int:
+        """The parked bills of materials of these conversations."""
+        store, count = self._uploads(), 0
+        for sender in senders:
+            count += store.delete_conversation(sender)
+        return count
 
     # ------------------------------------------------------------ retention
     def purge(self, days: int | None = None, dry_run: bool = False, now: datetime | None = None) -> ErasureReport:
@@ -211,6 +228,8 @@ class PrivacyService:
         if dry_run:
             return ErasureReport(senders=stale)
         report = self._delete_senders(stale) if stale else ErasureReport()
+        # file times follow the real clock (assistant/clock.py), so the cutoff for files does too
+        report.uploads += self._uploads().delete_older_than(time.time() - days * 86_400)
         with self.database.session() as s:
             report.feedback += s.execute(delete(AnswerFeedback).where(AnswerFeedback.created_at < cutoff)).rowcount
             report.unanswered += s.execute(

@@ -249,6 +249,30 @@ class UploadStore:
         tmp.replace(folder / f"{upload_id}.json")
         return upload_id
 
+    def delete_conversation(self, sender: str) -> int:
+        """Erase every upload of one conversation (GDPR erasure); returns how many."""
+        folder = self._dir(sender)
+        files = list(folder.glob("*.json")) if folder.is_dir() else []
+        for path in files:
+            path.unlink(missing_ok=True)
+        if folder.is_dir():
+            for leftover in folder.iterdir():  # a half-written .tmp
+                leftover.unlink(missing_ok=True)
+            folder.rmdir()
+        return len(files)
+
+    def delete_older_than(self, cutoff_epoch_s: float) -> int:
+        """Retention: uploads last written before the cutoff (file time); returns how many."""
+        count = 0
+        for path in self.root.glob("*/*.json") if self.root.is_dir() else []:
+            if path.stat().st_mtime < cutoff_epoch_s:
+                path.unlink(missing_ok=True)
+                count += 1
+        for folder in self.root.iterdir() if self.root.is_dir() else []:
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+        return count
+
     def load(self, sender: str, upload_id: str) -> dict[str, Any] | None:
         if not re.fullmatch(r"[a-f0-9]{32}", upload_id or ""):
             return None

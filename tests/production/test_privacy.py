@@ -200,3 +200,29 @@ def test_identity_of_a_logged_in_user_is_what_the_gateway_signs(stores) -> None:
     who = BuyerIdentity(user_id="u-1001", customer_id="K-10001", roles=frozenset({"buyer"}), locale="de")
     metadata = get_signer().sign(who, sender="c-aaaaaaaaaaaaaaaaaaaaaa", language="de", page={}, request_id="r1")
     assert metadata["identity"]["sub"] == "u-1001"
+
+
+def test_uploaded_boms_are_erased_with_their_conversations_and_purged_after_the_retention(stores, tmp_path) -> None:
+    import os
+
+    from assistant.commerce.bom import BomLine, BomResult, UploadStore
+    from assistant.settings import Settings
+
+    settings = Settings(var_dir=tmp_path / "var")
+    service = PrivacyService(settings, tracker_engine=stores["tracker"], database=stores["database"])
+    uploads = UploadStore(settings.var_dir / "uploads")
+    bom = BomResult(lines=[BomLine(2, "3S-1208", "Steckverschraubung", 50)])
+    now = time.time()
+    _add(stores, [_user_event("c-anna-1", "u-1001", "Stückliste", now), _user_event("c-other", "u-2001", "x", now)])
+    anna_upload = uploads.save("c-anna-1", "anna.xlsx", bom)
+    other_upload = uploads.save("c-other", "other.csv", bom)
+    report = service.erase(user_id="u-1001")
+    assert report.uploads == 1 and report.as_dict()["uploads"] == 1
+    assert uploads.load("c-anna-1", anna_upload) is None and uploads.load("c-other", other_upload) is not None
+
+    old = uploads.save("c-old", "old.csv", bom)
+    old_file = next((settings.var_dir / "uploads").glob(f"*/{old}.json"))
+    os.utime(old_file, (now - 200 * 86_400, now - 200 * 86_400))
+    purged = service.purge(days=180)
+    assert purged.uploads == 1 and uploads.load("c-old", old) is None
+    assert uploads.load("c-other", other_upload) is not None
