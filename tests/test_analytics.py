@@ -450,3 +450,33 @@ def test_privacy_purge_and_erase_include_the_cockpit(db: Database, tmp_path: Pat
     assert (report["analytics_turns"], report["analytics_conversations"]) == (1, 1)
     with db.session() as s:
         assert s.scalars(select(AnalyticsTurn.conversation)).all() == [kept]
+
+
+# ------------------------------------------------------------------ flow markers from the actions
+def test_a_flow_marker_rides_on_the_message_just_sent_or_goes_alone() -> None:
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from assistant.actions.base import Reply
+    from assistant.gateway.dialogue import render_messages, split_private
+
+    dispatcher = CollectingDispatcher()
+    reply = Reply(dispatcher, "de")
+    reply.mark("rfq", "started")  # nothing sent yet: a message of its own
+    reply.text("Anfrage gesendet.")
+    reply.mark("rfq", "finished")
+    reply.mark("handoff", "finished")  # a second marker on the same message
+    raw = [{"recipient_id": "x", "custom": m["custom"]} for m in dispatcher.messages]
+    clean, private = split_private(raw)
+    assert [p["flow"] + ":" + p["event"] for p in private] == ["rfq:started", "rfq:finished", "handoff:finished"]
+    assert render_messages(clean, "de") == [{"type": "text", "text": "Anfrage gesendet."}]
+
+
+async def test_finder_results_carry_the_finished_marker() -> None:
+    from assistant.actions.finder import ActionFinderResults
+    from tests.actions.helpers import run, tracker
+    from tests.actions.test_finder import CATALOGUE
+
+    state = {"need": "Steckverschraubung 8 mm Edelstahl für Druckluft", "asked": [], "next": None}
+    dispatcher, _ = await run(ActionFinderResults(CATALOGUE), tracker("zeigen", "inform", slots={"finder": state}))
+    products = next(m["custom"] for m in dispatcher.messages if m["custom"].get("type") == "products")
+    assert products["_analytics"] == {"kind": "flow", "flow": "finder", "event": "finished"}

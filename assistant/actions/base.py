@@ -78,6 +78,21 @@ class Reply:
     def raw(self, message: Mapping[str, Any]) -> None:
         self.dispatcher.utter_message(json_message=dict(message))
 
+    def mark(self, flow: str, event: str) -> None:
+        """Tell the gateway's analytics that a flow started or finished (docs/architecture.md, "_analytics").
+
+        The marker rides on the message just sent, as a private key the gateway strips; with none sent yet it
+        goes alone, and the gateway drops the empty message.
+        """
+        marker = {"kind": "flow", "flow": flow, "event": event}
+        custom = self.dispatcher.messages[-1].get("custom") if self.dispatcher.messages else None
+        if not isinstance(custom, dict):
+            self.raw({"_analytics": marker})
+            return
+        earlier = custom.get("_analytics")
+        custom["_analytics"] = marker if earlier is None else [*(earlier if isinstance(earlier, list) else [earlier]),
+                                                               marker]
+
 
 class AssistantAction(Action, abc.ABC):
     """Base of all actions: verifies identity, enforces login and roles, maps service errors to replies."""

@@ -86,6 +86,7 @@ def send_links(reply: Reply, service: DocumentService, identity: BuyerIdentity, 
         [{"title": link.title, "kind": link.kind, "url": link.url} for link in links],
         text=reply.t("orders_docs_intro", minutes=max(1, service.settings.link_ttl_s // 60)),
     )
+    reply.mark("document", "finished")
     return []
 
 
@@ -193,6 +194,7 @@ class ActionRequestDocument(KnowledgeDetour, AssistantAction):
         if items:
             with_cad = any(item["kind"] == "cad" for item in items)
             reply.items("documents", items, text=reply.t("orders_docs_cad" if with_cad else "orders_docs_datasheet"))
+            reply.mark("document", "finished")
         else:
             reply.key("orders_docs_datasheet_none")
         if without_cad:

@@ -383,6 +383,7 @@ class ActionFinderResults(AssistantAction):
         else:
             reply.key("finder_results_closest")
         reply.items("products", [product_item(m, catalogue, reply, turn.language) for m in shown])
+        reply.mark("finder", "finished")
         docs = datasheets([m.product for m in shown], catalogue, reply)
         if docs:
             reply.items("documents", docs)

@@ -222,6 +222,7 @@ class ActionHandoffSubmit(AssistantAction):
             day = when.strftime("%d.%m." if turn.language == "de" else "%d %b")
             reply.key("handoff_done_later", reference=done.reference, weekday=weekday, day=day,
                       time=when.strftime("%H:%M"), channel=channel)
+        reply.mark("handoff", "finished")
         return [SlotSet("handoff", None), SlotSet("handoff_topic", req.topic), SlotSet("handoff_reference",
                                                                                       done.reference)]
 

@@ -274,9 +274,11 @@ def show_status(
                 reply.key("orders_open_none")
                 return []
             reply.text(line_status_text(service.latest_order(identity), reply, lang))
+            reply.mark("status", "finished")
             return []
         if len(open_orders) == 1:
             reply.text(line_status_text(order_status(open_orders[0]), reply, lang))
+            reply.mark("status", "finished")
             return []
         listing = [reply.t("orders_open_list")]
         for o in open_orders:
@@ -291,6 +293,7 @@ def show_status(
         return nearest_reply(reply, service, identity, ref, lang, "status")
     if len(found) == 1:
         reply.text(line_status_text(order_status(found[0]), reply, lang))
+        reply.mark("status", "finished")
         return []
     return offer_choice(reply, found, lang, "status", reply.t("orders_several", what=ref.description))
 

@@ -282,6 +282,8 @@ class ActionConfirmOrder(DraftAction):
         except DraftNotOrderable as exc:
             return self._blocked(reply, exc, drafts.quote(identity, draft_id), turn.language)
         self._placed(reply, placed, turn.language)
+        if not placed.already_placed:
+            reply.mark("reorder", "finished")
         return [SlotSet(DRAFT_SLOT, None), SlotSet(OPEN_SLOT, False)]
 
     @staticmethod

@@ -509,6 +509,8 @@ class ValidateRfqForm(_RfqBase):
             return []  # not an answer: let the form reject, the rules answer it (knowledge, cancel, handoff)
         elif step:
             reply.key("rfq_resume")  # back from a digression: nothing was lost
+        if not tracker.get_slot("rfq"):
+            reply.mark("rfq", "started")
         state = store(flow.state, draft)
         if flow.confirmed:
             return [SlotSet("rfq", state), SlotSet("rfq_answer", None), SlotSet("requested_slot", None)]
@@ -594,5 +596,6 @@ class ActionRfqSubmit(_RfqBase):
             return [SlotSet("rfq", store(state, draft))]
         reply.key("rfq_sent" if done.confirmation_sent else "rfq_sent_no_confirmation", reference=done.reference,
                   email=draft.email or "")
+        reply.mark("rfq", "finished")
         return [SlotSet("rfq", None), SlotSet("rfq_step", None), SlotSet("rfq_reference", done.reference),
                 SlotSet("finder_results", None)]

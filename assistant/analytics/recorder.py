@@ -186,8 +186,10 @@ class Batch:
 
     def _flow(self, conv: AnalyticsConversation, flow: str, event: str, e: TurnEvent, add: Any) -> None:
         """Funnel steps and containment are per conversation: each flips once and is counted once."""
-        flags = {("finder", "started"): ("finder", "funnel_finder"), ("rfq", "started"): ("rfq", "funnel_rfq"),
-                 ("rfq", "finished"): ("rfq_sent", "funnel_rfq_sent"), ("handoff", "started"): ("handoff", "handoff")}
+        flags = {("finder", "started"): ("finder", "funnel_finder"),
+                 ("finder", "finished"): ("finder", "funnel_finder"),
+                 ("rfq", "started"): ("rfq", "funnel_rfq"), ("rfq", "finished"): ("rfq_sent", "funnel_rfq_sent"),
+                 ("handoff", "started"): ("handoff", "handoff"), ("handoff", "finished"): ("handoff", "handoff")}
         if (flow, event) == ("rfq", "finished") and not conv.rfq:  # a sent request was a started one
             self._flow(conv, "rfq", "started", e, add)
         flag = flags.get((flow, event))

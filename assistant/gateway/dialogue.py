@@ -101,8 +101,8 @@ def split_private(raw: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list
             continue
         custom = item.get("custom")
         if isinstance(custom, dict):
-            if isinstance(custom.get("_analytics"), dict):
-                private.append(custom["_analytics"])
+            payload = custom.get("_analytics")
+            private.extend(p for p in (payload if isinstance(payload, list) else [payload]) if isinstance(p, dict))
             public = {k: v for k, v in custom.items() if not str(k).startswith("_")}
             if not public:
                 continue
