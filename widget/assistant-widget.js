@@ -15,6 +15,7 @@
   var VERSION = '1.0.0';
   var STORE_VERSION = 1;
   var MAX_ITEMS = 80;
+  var CES_FLOWS = ['reorder', 'rfq', 'document'];
 
   var TEXTS = {
     de: {
@@ -55,6 +56,12 @@
       down_: 'Nicht hilfreich',
       thanks: 'Danke für Ihre Rückmeldung!',
       fbFailed: 'Die Rückmeldung konnte nicht gesendet werden.',
+      cesAsk: 'Eine kurze Frage: Wie einfach war es, das zu erledigen?',
+      cesScale: ['sehr schwierig', 'schwierig', 'teils, teils', 'einfach', 'sehr einfach'],
+      cesSkip: 'Überspringen',
+      cesThanks: 'Danke! Das hilft uns, es Ihnen einfacher zu machen.',
+      cesSkipped: 'In Ordnung, wir fragen in diesem Gespräch nicht noch einmal.',
+      cesFailed: 'Die Antwort konnte nicht gesendet werden. Bitte versuchen Sie es noch einmal.',
       product: 'Zum Artikel',
       sku: 'Art.-Nr.',
       facts: 'Eigenschaften',
@@ -107,6 +114,12 @@
       down_: 'Not helpful',
       thanks: 'Thank you for your feedback!',
       fbFailed: 'The feedback could not be sent.',
+      cesAsk: 'One quick question: how easy was it to get this done?',
+      cesScale: ['very hard', 'hard', 'neither', 'easy', 'very easy'],
+      cesSkip: 'Skip',
+      cesThanks: 'Thank you! This helps us make things easier for you.',
+      cesSkipped: 'All right, we will not ask again in this conversation.',
+      cesFailed: 'The answer could not be sent. Please try again.',
       product: 'View article',
       sku: 'Art. no.',
       facts: 'Properties',
@@ -178,6 +191,14 @@
     '.aw-fb{display:flex;align-items:center;gap:2px;color:#3e4c59;font-size:12px}',
     '.aw-fb .aw-icon{width:32px;height:32px}',
     '.aw-fb .aw-icon[aria-pressed=true]{color:var(--aw-ink);background:#eef1f4}',
+    '.aw-ces{align-self:stretch;padding:10px 12px;border:1px solid #9aa5b1;border-radius:10px;background:#fff}',
+    '.aw-ces p{margin:0 0 6px}.aw-ces-q{font-weight:600}',
+    '.aw-ces-scale{display:flex;gap:6px;flex-wrap:wrap}',
+    '.aw-ces-scale .aw-chip{min-width:40px;min-height:40px;padding:6px 10px}',
+    '.aw-ces-ends{display:flex;justify-content:space-between;gap:8px;max-width:232px;margin:4px 0 6px;',
+    'font-size:12px;color:#3e4c59}',
+    '.aw-ces-skip{padding:6px 4px;border:0;background:transparent;color:var(--aw-ink);font:inherit;',
+    'text-decoration:underline;cursor:pointer}',
     '.aw-typing{align-self:flex-start;display:flex;gap:4px;padding:12px 14px;background:#eef1f4;',
     'border-radius:12px}',
     '.aw-typing i{width:7px;height:7px;border-radius:50%;background:#52606d;animation:aw-b 1s infinite ease-in-out}',
@@ -380,7 +401,7 @@
   }
 
   Widget.prototype.emptyState = function (ident) {
-    return { v: STORE_VERSION, ident: ident, cid: null, items: [], n: 0, open: false };
+    return { v: STORE_VERSION, ident: ident, cid: null, items: [], n: 0, open: false, ces: false };
   };
 
   Widget.prototype.load = function () {
@@ -589,6 +610,7 @@
       if (el) box.appendChild(el);
     });
     box.appendChild(this.renderFeedback(item));
+    if (item.ces) box.appendChild(this.renderCes(item));
     return box;
   };
 
@@ -825,6 +847,67 @@
     });
   };
 
+  /** The one-question customer-effort score after a completed flow: five buttons and "skip", asked once per
+   *  conversation (state.ces), answered or skipped through POST /api/ces. */
+  Widget.prototype.renderCes = function (item) {
+    var self = this, t = this.t, ces = item.ces;
+    var qid = 'aw-ces-q-' + item.i;
+    var box = h('div', { class: 'aw-ces', role: 'group', 'aria-labelledby': qid });
+    if (ces.done) {
+      box.appendChild(h('p', { class: 'aw-ces-done', text: ces.done === 'skip' ? t.cesSkipped : t.cesThanks }));
+      return box;
+    }
+    var note = h('p', { class: 'aw-ces-note', 'aria-live': 'polite' });
+    var scale = h('div', { class: 'aw-ces-scale' });
+    var skip = h('button', {
+      type: 'button', class: 'aw-ces-skip', text: t.cesSkip, onclick: function () { send(null); }
+    });
+    function send(score) {
+      var buttons = box.querySelectorAll('button');
+      Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+      self.postCes(ces.flow, score).then(function () {
+        ces.done = score === null ? 'skip' : score;
+        self.save();
+        var text = score === null ? t.cesSkipped : t.cesThanks;
+        box.textContent = '';
+        box.appendChild(h('p', { class: 'aw-ces-done', text: text }));
+        self.announce(text);
+      }, function () {
+        Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
+        note.textContent = t.cesFailed;
+      });
+    }
+    t.cesScale.forEach(function (label, i) {
+      scale.appendChild(h('button', {
+        type: 'button', class: 'aw-chip aw-ces-score', 'aria-label': (i + 1) + ' – ' + label, title: label,
+        onclick: function () { send(i + 1); }
+      }, String(i + 1)));
+    });
+    append(box, [
+      h('p', { class: 'aw-ces-q', id: qid, text: t.cesAsk }),
+      scale,
+      h('p', { class: 'aw-ces-ends', 'aria-hidden': 'true' }, [h('span', { text: '1 = ' + t.cesScale[0] }),
+        h('span', { text: '5 = ' + t.cesScale[4] })]),
+      skip,
+      note
+    ]);
+    return box;
+  };
+
+  Widget.prototype.postCes = function (flow, score) {
+    var self = this;
+    return this.token().then(function (tok) {
+      var headers = { 'Content-Type': 'application/json' };
+      if (tok) headers.Authorization = 'Bearer ' + tok;
+      return fetch(self.apiBase + '/api/ces', {
+        method: 'POST', headers: headers, credentials: 'omit',
+        body: JSON.stringify({ conversation_id: self.state.cid, flow: flow, score: score, locale: self.locale })
+      });
+    }).then(function (res) {
+      if (!res.ok) throw new Error('ces ' + res.status);
+    });
+  };
+
   Widget.prototype.showTyping = function () {
     this.hideTyping();
     this.typingEl = h('div', { class: 'aw-typing' }, [
@@ -898,6 +981,11 @@
       if (reply.conversation_id) self.state.cid = String(reply.conversation_id);
       var messages = Array.isArray(reply.messages) ? reply.messages : [];
       var item = { r: 'b', m: messages, i: self.state.n, f: null };
+      var survey = reply.survey;
+      if (survey && survey.kind === 'ces' && CES_FLOWS.indexOf(survey.flow) >= 0 && !self.state.ces) {
+        item.ces = { flow: survey.flow, done: null };
+        self.state.ces = true; // at most once per conversation, answered or not
+      }
       self.state.n += messages.length;
       self.state.items.push(item);
       self.save();
@@ -905,7 +993,7 @@
       self.log.appendChild(el);
       // Show the start of a long answer rather than its end.
       self.log.scrollTop = Math.max(0, el.offsetTop - self.log.offsetTop - 60);
-      self.announce(self.summary(messages));
+      self.announce(self.summary(messages) + (item.ces ? ' ' + self.t.cesAsk : ''));
     }).catch(function (err) {
       self.hideTyping();
       if (turn.el) turn.el.classList.add('aw-failed');
@@ -1001,6 +1089,7 @@
       // The conversation id belongs to someone else (e.g. a new login in another tab): start over.
       this.state.cid = null;
       this.state.n = 0;
+      this.state.ces = false;
       info.message = t.forbidden;
     } else if (status === 400 || status === 413 || status === 422) {
       info.message = status === 413 ? t.tooLarge : t.bad;
