@@ -104,6 +104,7 @@ calendar: setup train ## the date-sensitive tests with the clock pinned to a Thu
 bench: setup train data index ## benchmarks against the running stack; results in var/bench/ and docs/benchmarks.md
 	$(PY) -m assistant.bench
 	$(PY) tools/bench_parsers.py
+	$(PY) tools/bench_insights.py --keep
 
 eval: setup train data index ## retrieval eval (hit@k, MRR) and answer eval (what the user reads, tests/eval/answers.yml)
 	$(PY) -m assistant.retrieval.eval
