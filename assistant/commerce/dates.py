@@ -119,7 +119,29 @@ def _cardinal_words() -> dict[str, int]:
     return words
 
 
+def _year_words() -> dict[str, int]:
+    """English years 1900..2099 in words: "nineteen ninety nine", "twenty twenty-five", "two thousand and eight"."""
+    units = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+    teens = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+             "nineteen")
+    tens = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+    below_100: dict[str, int] = {w: 10 + i for i, w in enumerate(teens)}
+    for i, ten in enumerate(tens):
+        below_100[ten] = 20 + 10 * i
+        for sep in (" ", "-"):
+            below_100 |= {f"{ten}{sep}{u}": 21 + 10 * i + k for k, u in enumerate(units)}
+    years: dict[str, int] = {}
+    for century, word in ((1900, "nineteen"), (2000, "twenty")):
+        years |= {f"{word} {w}": century + n for w, n in below_100.items()}
+        years |= {f"{word} oh {u}": century + k + 1 for k, u in enumerate(units)}
+    for w, n in (below_100 | {u: k + 1 for k, u in enumerate(units)}).items():
+        years[f"two thousand and {w}"] = years[f"two thousand {w}"] = 2000 + n
+    years["two thousand"] = 2000
+    return years
+
+
 ORDINAL_WORDS = _ordinal_words()
+YEAR_WORDS = _year_words()
 CARDINAL_WORDS = _cardinal_words()
 # Quantities, sizes and pressures are never years or days ("2000 Stück", "16 bar").
 UNIT_AFTER = re.compile(
@@ -143,6 +165,7 @@ _NUM = rf"(?P<n>\d{{1,3}}|{_alt(NUMBER_WORDS)})"
 _SUFFIX = r"(?:\.|st|nd|rd|th|sten|ster|ste|ten|ter|te|tn)"
 _DAY = rf"(?P<d>\d{{1,2}}){_SUFFIX}?"
 _YEAR = r"(?P<y>(?:19|20)\d{2})"
+_YEAR_WORD = rf"(?=nineteen|twenty|two\s)(?P<yw>{_alt(YEAR_WORDS)})"  # the look-ahead spares 400 tries per character
 _YEAR_ANY = r"(?P<y>(?:19|20)\d{2}|'\d{2})"
 _LAST_DE = r"(?:letzte[nrs]?|letze[nrs]?|lezte[nrs]?|vergangene[nrs]?|vorige[nrs]?)"
 _LAST_EN = r"(?:last|previous|past)"
@@ -582,8 +605,8 @@ def _ymd(m: re.Match[str], ctx: _Ctx) -> _Item | None:
 
 def _day_month_order(a: int, b: int) -> tuple[int, int] | None:
     """(day, month) of "21/04" or "4/22" when only one order is a valid date; None when both are ("4/5")."""
-    as_dm = a <= 31 and 1 <= b <= 12
-    as_md = 1 <= a <= 12 and b <= 31
+    as_dm = 1 <= a <= 31 and 1 <= b <= 12
+    as_md = 1 <= a <= 12 and 1 <= b <= 31
     if a == b and as_dm:
         return a, b
     if as_dm and not as_md:
@@ -594,9 +617,13 @@ def _day_month_order(a: int, b: int) -> tuple[int, int] | None:
 
 
 def _slash_date(m: re.Match[str], ctx: _Ctx) -> _Item | None:
-    order = _day_month_order(int(m.group("a")), int(m.group("b")))
+    """"21/04/2016", "9-18-15", "am 22/04", "on 4/22": read when only one order of day and month is possible;
+    "4/5" asks; "50/65" is no date at all (a nominal size, not a day)."""
+    a, b = int(m.group("a")), int(m.group("b"))
+    order = _day_month_order(a, b)
     if order is None:
-        return _unclear(m)
+        both = 1 <= a <= 12 and 1 <= b <= 12
+        return _unclear(m) if both else None
     day, month = order
     year = _year(m.groupdict().get("y"), ctx.today)
     found = _safe_date(year, month, day) if year else _recent_day_month(ctx.today, day, month)
@@ -692,6 +719,11 @@ def _numeric_day_range(m: re.Match[str], ctx: _Ctx) -> _Item | None:
     return _item(m, _clamp((start, end), ctx.today), explicit_year=explicit) or _unclear(m)
 
 
+def _year_in_words(m: re.Match[str], ctx: _Ctx) -> _Item | None:
+    year = YEAR_WORDS[m.group("yw")]
+    return _period(m, (date(year, 1, 1), date(year, 12, 31)), ctx.today)
+
+
 def _month_only(which: str) -> _Handler:
     """"im Oktober" (the most recent October that has begun), "diesen September" (this year's, if begun),
     "letzten Oktober" (only certain in October itself: last year's; before that it could be either)."""
@@ -702,6 +734,8 @@ def _month_only(which: str) -> _Handler:
             return None
         today = ctx.today
         year = _year(m.groupdict().get("y"), today)
+        if m.groupdict().get("yw"):
+            year = YEAR_WORDS[m.group("yw")]
         if year is not None:
             return _period(m, _month_range(year, month), today)
         if which == "this":
@@ -893,6 +927,7 @@ _OF_WEEK_EN = r"of\s+(?:the\s+|this\s+)?week|of\s+(?P<last>(?:the\s+)?(?:last|pr
 _RANGE_WORD = r"(?:-|–|bis(?:\s+zum)?|to|till|until|thru|through|and|und(?:\s+dem)?|/)"
 _SINCE_UNTIL = r"(?:vom|von|from|between|zwischen(?:\s+dem)?)"
 _DATE_PREP = r"(?:am|vom|von|seit|ab|bis|on|since|from|until|des)"
+_SLASH_PREP = r"(?:am|vom|von|seit|ab|bis|bis\s+zum|on|since|from|until|dated|des)"
 _DOM_PREP = (
     r"(?:am|vom|seit\s+dem|ab\s+dem|bis\s+zum|on\s+the|for\s+the|since\s+the|from\s+the|until\s+the|on|since|"
     r"from|until|the)"
@@ -1069,7 +1104,12 @@ _DATE_PATTERNS: list[tuple[re.Pattern[str], _Handler]] = [
         (rf"(?<![\w./-])(?P<m>0[1-9]|1[0-2])\s?[-/.]\s?{_YEAR}(?![\w./-])", _month_year_numeric),
         (rf"(?<![\w./-])(?P<m>[1-9])[-/.]{_YEAR}(?![\w./-])", _month_year_numeric),
         # day and month without a year: "22/04", "4/22" only when one order is impossible; "4/5" is asked
-        (r"(?<![\w./-])(?P<a>\d{1,2})\s*/\s*(?P<b>\d{1,2})(?![\w/]|[.,]\d|\s*(?:zoll|inch|\"|mm|bar))", _slash_date),
+        # (only after a word that introduces a date: "3/8 Schläuche", "Schlauch 12/14" are sizes)
+        (
+            rf"(?<![\w]){_SLASH_PREP}\s+(?P<a>\d{{1,2}})\s?/\s?(?P<b>\d{{1,2}})(?![\w/]|[.,]\d|\s?(?:zoll|inch|\"|mm|bar))",
+            _slash_date,
+        ),
+        (r"^\s?(?P<a>\d{1,2})\s?/\s?(?P<b>\d{1,2})\s?[?!.]?\s?$", _slash_date),  # the whole message is "4/5"
         # month names with a day
         (
             rf"{_B}(?:the\s+|der\s+|den\s+|am\s+|dem\s+)?(?:{_DAY}|{_ORDW})\s*(?:of\s+)?{_MONTH}"
@@ -1100,6 +1140,7 @@ _DATE_PATTERNS: list[tuple[re.Pattern[str], _Handler]] = [
         ),
         (r"(?<![\w])(?:on|at)\s+(?P<a>\d{1,2})[-.](?P<b>\d{1,2})(?![\w.-]|\.\d)", _slash_date),
         # month names alone
+        (rf"{_B}(?:in\s+)?{_MONTH}\s+(?:of\s+)?{_YEAR_WORD}{_E}", _month_only("recent")),
         (rf"{_B}(?:{_LAST_DE}|{_LAST_EN})\s+{_MONTH}(?!\w)", _month_only("last")),
         (rf"{_B}(?:{_THIS_DE}|this)\s+{_MONTH}(?!\w)", _month_only("this")),
         (
@@ -1107,6 +1148,7 @@ _DATE_PATTERNS: list[tuple[re.Pattern[str], _Handler]] = [
             _month_only("recent"),
         ),
         (rf"{_B}{_MONTH}(?:\s*,?\s*{_YEAR_ANY})?(?![\w]|'?\d)", _month_only("recent")),
+        (rf"{_B}(?:in\s+|the\s+year\s+)?{_YEAR_WORD}{_E}", _year_in_words),
         # years
         (
             rf"{_B}(?P<ctx>im\s+jahre?\s+|in\s+the\s+year\s+|in\s+|im\s+|year\s+|jahr\s+|from\s+|since\s+|seit\s+|ab\s+|"
