@@ -915,7 +915,10 @@ def _year_only(m: re.Match[str], ctx: _Ctx) -> _Item | None:
 _PART = r"(?P<part>anfang|mitte|ende|beginning|middle|start|end)"
 _PART_EN = r"(?P<part>early|mid|late)"
 _PART_ANY = r"(?P<part>anfang|mitte|ende|beginning|middle|start|end|early|mid|late)"
-_ORDER_WORDS = r"bestellung|auftrag|order|one|mal|lieferung|einkauf|purchase|delivery|time|position|line"
+_ORDER_WORDS = (
+    r"bestellung|auftrag|order|one|mal|lieferung|einkauf|purchase|delivery|time|position|line|item|artikel|article|"
+    r"posten|option|variante|version"
+)
 _OF_MONTH = (
     rf"(?:des\s+|dieses\s+)?monats?|(?P<last>(?:des\s+)?{_LAST_DE}\s+monats?|letzten\s+monat|vormonats?)"
 )
@@ -1182,6 +1185,7 @@ _STRONG_RESIDUE = re.compile(
     r"(?<![\w])(?:\d{1,2}(?:st|nd|rd|th|sten|ster|ten|ter)|ago|quartal|quarter|qtr|halbjahr|jahreshälfte|kw)(?![\w])"
 )
 _TIME_UNIT_AFTER = re.compile(rf"^\s?(?:{_UNIT_WORDS})(?![\w])")
+_NUMBER_ENDS = re.compile(r"^\s?(?:$|[,.;:!?)/–-]|(?:bis|to|and|und|of)(?![\w]))")
 
 
 # No buyer names more dates than this in one message; past it the message is asked about, not read on.
@@ -1320,8 +1324,8 @@ def _has_residue(masked: str, items: list[_Item]) -> bool:
         if hit is None:
             continue
         after = right[hit.end():]
-        if not hit.group("num") or _TIME_UNIT_AFTER.match(after) or not UNIT_AFTER.match(after):
-            return True
+        if not hit.group("num") or _TIME_UNIT_AFTER.match(after) or _NUMBER_ENDS.match(after):
+            return True  # "12.11. 15" or "1 month 21 days": a number that belongs to the date
     return False
 
 
