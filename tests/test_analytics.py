@@ -480,3 +480,24 @@ async def test_finder_results_carry_the_finished_marker() -> None:
     dispatcher, _ = await run(ActionFinderResults(CATALOGUE), tracker("zeigen", "inform", slots={"finder": state}))
     products = next(m["custom"] for m in dispatcher.messages if m["custom"].get("type") == "products")
     assert products["_analytics"] == {"kind": "flow", "flow": "finder", "event": "finished"}
+
+
+def test_totals_from_months_and_days_equal_the_daily_counters_for_any_period(db: Database) -> None:
+    from sqlalchemy import func
+
+    from assistant.analytics.insights import Period
+
+    start = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+    write_events(db, [TurnEvent(f"c{i}", start + timedelta(hours=36 * i), "en" if i % 4 else "de", "shop", False, "?",
+                                (), (knowledge(i % 3 != 0),)) for i in range(51)])  # Oct 1 to Dec 16
+    periods = [(date(2026, 10, 20), date(2026, 11, 30)), (date(2026, 11, 1), date(2026, 11, 30)),
+               (date(2026, 10, 1), date(2026, 12, 31)), (date(2026, 11, 5), date(2026, 11, 10)),
+               (date(2026, 10, 31), date(2026, 11, 1)), (date(2026, 9, 1), date(2026, 12, 15))]
+    for lo, hi in periods:
+        with db.session() as s:
+            expected = {(tp, lang, m): int(v) for tp, lang, m, v in s.execute(
+                select(AnalyticsDaily.touchpoint, AnalyticsDaily.language, AnalyticsDaily.metric,
+                       func.sum(AnalyticsDaily.value)).where(AnalyticsDaily.day >= lo, AnalyticsDaily.day <= hi)
+                .group_by(AnalyticsDaily.touchpoint, AnalyticsDaily.language, AnalyticsDaily.metric))}
+        assert load_totals(db, Period(lo, hi)).values == expected, (lo, hi)
+    assert Kpis(load_totals(db, Period(date(2026, 10, 1), date(2026, 12, 31)))).n("knowledge") == 51

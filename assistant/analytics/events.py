@@ -15,9 +15,9 @@ sees a message. The contract:
 A turn without a knowledge payload is of kind "flow" (when it carries flow steps) or "other". Anything that
 does not match the contract is ignored: these keys pass through Rasa and are treated as data, not trust.
 
-Tables (commerce database, migration 0005): ``an_turns`` one row per chat turn, ``an_conversations`` the state
-of each conversation the funnel and containment need, ``an_daily`` the incremental daily aggregates the
-insights page reads, ``an_cases`` the cases the content team filed from the review.
+Tables (commerce database, migrations 0005 and 0006): ``an_turns`` one row per chat turn, ``an_conversations`` the
+state of each conversation the funnel and containment need, ``an_daily`` and ``an_monthly`` the incremental
+aggregates the insights page reads, ``an_cases`` the cases the content team filed from the review.
 """
 
 from __future__ import annotations
@@ -215,6 +215,18 @@ class AnalyticsDaily(Base):
     __tablename__ = "an_daily"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    touchpoint: Mapped[str] = mapped_column(String(10), primary_key=True)
+    language: Mapped[str] = mapped_column(String(2), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AnalyticsMonthly(Base):
+    """The same counters per month (keyed by its first day): a year is twelve of these, not 365 days of rows."""
+
+    __tablename__ = "an_monthly"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
     touchpoint: Mapped[str] = mapped_column(String(10), primary_key=True)
     language: Mapped[str] = mapped_column(String(2), primary_key=True)
     metric: Mapped[str] = mapped_column(String(40), primary_key=True)

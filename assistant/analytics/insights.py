@@ -21,7 +21,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from assistant.analytics.events import CES_FLOWS, LANGUAGES, TOUCHPOINTS, AnalyticsDaily
+from assistant.analytics.events import CES_FLOWS, LANGUAGES, TOUCHPOINTS, AnalyticsDaily, AnalyticsMonthly
 from assistant.analytics.recorder import ORDER_TIME_BUCKETS
 from assistant.commerce.db import Database
 
@@ -79,14 +79,30 @@ class Totals:
 
 
 def load_totals(database: Database, p: Period) -> Totals:
+    """Whole months of the period from the monthly counters, the days before and after them from the daily ones."""
+    first_month = p.start if p.start.day == 1 else _next_month(p.start)
+    after_months = _next_month(p.end) if _next_month(p.end) - timedelta(days=1) == p.end else p.end.replace(day=1)
+    values: dict[tuple[str, str, str], int] = {}
     with database.session() as s:
-        rows = s.execute(
-            select(AnalyticsDaily.touchpoint, AnalyticsDaily.language, AnalyticsDaily.metric,
-                   func.sum(AnalyticsDaily.value))
-            .where(AnalyticsDaily.day >= p.start, AnalyticsDaily.day <= p.end)
-            .group_by(AnalyticsDaily.touchpoint, AnalyticsDaily.language, AnalyticsDaily.metric)
-        ).all()
-    return Totals({(tp, lang, m): int(v or 0) for tp, lang, m, v in rows})
+        parts = []
+        if first_month < after_months:
+            parts.append((AnalyticsMonthly, AnalyticsMonthly.month, first_month, after_months - timedelta(days=1)))
+            days = [(p.start, first_month - timedelta(days=1)), (after_months, p.end)]
+        else:
+            days = [(p.start, p.end)]
+        parts += [(AnalyticsDaily, AnalyticsDaily.day, lo, hi) for lo, hi in days if lo <= hi]
+        for table, column, lo, hi in parts:
+            rows = s.execute(
+                select(table.touchpoint, table.language, table.metric, func.sum(table.value))
+                .where(column >= lo, column <= hi).group_by(table.touchpoint, table.language, table.metric)
+            ).all()
+            for tp, lang, metric, value in rows:
+                values[(tp, lang, metric)] = values.get((tp, lang, metric), 0) + int(value or 0)
+    return Totals(values)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
 def load_daily(database: Database, p: Period, metrics: tuple[str, ...], touchpoint: str | None = None,
@@ -185,10 +201,12 @@ def slices(touchpoint: str | None, language: str | None) -> tuple[list[str], lis
     return ([touchpoint] if touchpoint else list(TOUCHPOINTS)), ([language] if language else list(LANGUAGES))
 
 
-def daily_rates(daily: dict[date, dict[str, int]]) -> list[tuple[date, int, float | None]]:
-    """(day, conversations, answer rate) per day, for the trend chart."""
-    out = []
+def daily_rates(daily: dict[date, dict[str, int]], weekly: bool = False) -> list[tuple[date, int, float | None]]:
+    """(day, conversations, answer rate) per day, or per week (keyed by its Monday) for long periods."""
+    buckets: dict[date, defaultdict[str, int]] = {}
     for day in sorted(daily):
-        values = defaultdict(int, daily[day])
-        out.append((day, values["conversations"], share(values["answered"], values["knowledge"])))
-    return out
+        key = day - timedelta(days=day.weekday()) if weekly else day
+        bucket = buckets.setdefault(key, defaultdict(int))
+        for metric, value in daily[day].items():
+            bucket[metric] += value
+    return [(key, v["conversations"], share(v["answered"], v["knowledge"])) for key, v in buckets.items()]

@@ -31,6 +31,7 @@ from assistant.analytics.events import (
     MAX_REPLY_CHARS,
     AnalyticsConversation,
     AnalyticsDaily,
+    AnalyticsMonthly,
     AnalyticsTurn,
     CesEvent,
     Delta,
@@ -239,17 +240,23 @@ class Batch:
         if self.new_turns:
             self.session.execute(AnalyticsTurn.__table__.insert(), self.new_turns)
         self.session.flush()  # the conversation objects are tracked by the session: their changes go out here
-        if self.delta.values:
-            insert = _dialect_insert(self.session.get_bind().dialect.name)
-            rows = [{"day": d, "touchpoint": tp, "language": lang, "metric": m, "value": v}
-                    for (d, tp, lang, m), v in sorted(self.delta.values.items()) if v]
-            stmt = insert(AnalyticsDaily)
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["day", "touchpoint", "language", "metric"],
-                set_={"value": AnalyticsDaily.value + stmt.excluded.value},
-            )
-            if rows:
-                self.session.execute(stmt, rows)
+        rows = [{"day": d, "touchpoint": tp, "language": lang, "metric": m, "value": v}
+                for (d, tp, lang, m), v in sorted(self.delta.values.items()) if v]
+        if not rows:
+            return
+        months: dict[tuple[date, str, str, str], int] = {}
+        for r in rows:
+            key = (r["day"].replace(day=1), r["touchpoint"], r["language"], r["metric"])
+            months[key] = months.get(key, 0) + r["value"]
+        monthly = [{"month": mo, "touchpoint": tp, "language": lang, "metric": m, "value": v}
+                   for (mo, tp, lang, m), v in sorted(months.items()) if v]
+        insert = _dialect_insert(self.session.get_bind().dialect.name)
+        for table, key, values in ((AnalyticsDaily, "day", rows), (AnalyticsMonthly, "month", monthly)):
+            stmt = insert(table)
+            stmt = stmt.on_conflict_do_update(index_elements=[key, "touchpoint", "language", "metric"],
+                                              set_={"value": table.value + stmt.excluded.value})
+            if values:
+                self.session.execute(stmt, values)
 
 
 def _dialect_insert(dialect: str) -> Any:

@@ -96,13 +96,15 @@ def build(database: Database, view: View, lang: str) -> tuple[list[tuple[str, st
     bucket_names = tuple(_bucket_name(lo, hi) for lo, hi in zip([0, *ORDER_TIME_BUCKETS], bounds, strict=True))
     flows = ("flow_finished:reorder", "flow_finished:status", "flow_finished:document")
     ces = [whole.ces(f) for f in CES_FLOWS]
-    days = kpi.daily_rates(daily)
+    weekly = len(view.period.days) > 62  # a year of daily columns is a barcode; weeks stay readable
+    days = kpi.daily_rates(daily, weekly)
     chart_list = [
         Chart("conversations", c["chart_conversations"], tp_names, by_language(lambda k: k.n("conversations")),
               category_label=c["touchpoint"]),
-        Chart("daily", c["chart_daily"], tuple(day_label(d, lang)[:6] for d, _, _ in days),
+        Chart("daily", c["chart_weekly" if weekly else "chart_daily"],
+              tuple(day_label(d, lang)[:6] for d, _, _ in days),
               (Series(c["kpi_answer_rate"], tuple(rate for _, _, rate in days)),), "percent", "columns",
-              scale_max=1.0, category_label=c["day"]),
+              scale_max=1.0, category_label=c["week_from" if weekly else "day"]),
         Chart("answer_rate", c["chart_answer_rate"], tp_names, by_language(lambda k: k.answer_rate), "percent",
               scale_max=1.0, category_label=c["touchpoint"]),
         Chart("not_specified", c["chart_not_specified"], tp_names, by_language(lambda k: k.not_specified_rate),
