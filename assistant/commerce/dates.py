@@ -4,7 +4,7 @@
 inclusive range of calendar dates. The rules (docs/order-references.md has the full table):
 
 - Never guess. A phrase that is ambiguous or only partly understood ("4/5", "31.11.", "vom 4. bis zum 23.", two
-  unrelated dates, "June of nineteen ninety nine", a date after today) gives no range at all and `unclear=True`,
+  unrelated dates, "am 12.11. 15", a date after today) gives no range at all and `unclear=True`,
   so the action asks. A wider or different range is never returned instead: leftovers next to what was read
   (numbers, month names, ordinals, "ago") make the whole reading unclear.
 - An explicit date wins over a contradicting weekday ("Montag, 12.11." when the 12th is a Thursday): the range is
