@@ -209,28 +209,29 @@ class AnalyticsConversation(Base):
     ces_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-class AnalyticsDaily(Base):
-    """Counters per day, touchpoint, language and metric: the insights page sums a few hundred of these."""
+class _Counters:
+    """Columns of an aggregate table after its period key: counters per touchpoint, language and metric."""
+
+    touchpoint: Mapped[str] = mapped_column(String(10), primary_key=True, sort_order=1)
+    language: Mapped[str] = mapped_column(String(2), primary_key=True, sort_order=2)
+    metric: Mapped[str] = mapped_column(String(40), primary_key=True, sort_order=3)
+    value: Mapped[int] = mapped_column(BigInteger, default=0, sort_order=4)
+
+
+class AnalyticsDaily(_Counters, Base):
+    """Counters per day: the insights page sums these for the days outside whole months."""
 
     __tablename__ = "an_daily"
 
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    touchpoint: Mapped[str] = mapped_column(String(10), primary_key=True)
-    language: Mapped[str] = mapped_column(String(2), primary_key=True)
-    metric: Mapped[str] = mapped_column(String(40), primary_key=True)
-    value: Mapped[int] = mapped_column(BigInteger, default=0)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=0)
 
 
-class AnalyticsMonthly(Base):
+class AnalyticsMonthly(_Counters, Base):
     """The same counters per month (keyed by its first day): a year is twelve of these, not 365 days of rows."""
 
     __tablename__ = "an_monthly"
 
-    month: Mapped[date] = mapped_column(Date, primary_key=True)
-    touchpoint: Mapped[str] = mapped_column(String(10), primary_key=True)
-    language: Mapped[str] = mapped_column(String(2), primary_key=True)
-    metric: Mapped[str] = mapped_column(String(40), primary_key=True)
-    value: Mapped[int] = mapped_column(BigInteger, default=0)
+    month: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=0)
 
 
 class ReviewCase(Base):
