@@ -13,6 +13,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from assistant.routing import misrouted_question
+
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 _EMAIL_ONLY = re.compile(r"^\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*[.!]?\s*$", re.UNICODE)
 
@@ -20,7 +22,9 @@ _EMAIL_ONLY = re.compile(r"^\s*[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*[.!]?\s*$", re.UNI
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class UnknownWordsFallback(GraphComponent):
     """Route a message to ``nlu_fallback`` when not one of its words occurs in the training data; read a bare
-    e-mail address as ``inform`` (an answer to a question), whatever the classifier made of its words.
+    e-mail address as ``inform`` (an answer to a question), whatever the classifier made of its words; send a
+    question that was filed under the finder, a price list, a quick order, a call-back or a quote request to
+    ``ask_knowledge`` when it names none of the buyer's own things (assistant/routing.py).
 
     DIET spreads its confidence over the intents it knows, so keyboard mashing ("xqz vbnm plok") often lands on
     some intent with high confidence. A message with no known word and no extracted entity cannot have been
@@ -74,9 +78,13 @@ class UnknownWordsFallback(GraphComponent):
             words = [w.lower() for w in _WORD.findall(text)]
             if text.startswith("/") or not words or message.get("entities"):
                 continue
-            if any(w in self._vocabulary for w in words):
+            if not any(w in self._vocabulary for w in words):
+                self._set_intent(message, "nlu_fallback")
                 continue
-            self._set_intent(message, "nlu_fallback")
+            if misrouted_question(text, (message.get("intent") or {}).get("name") or ""):
+                # "Welche CAD-Formate gibt es?" is no price list, "Kann mir jemand sagen, ob …?" no call-back
+                # request: a question that names nothing of the buyer's own goes to the knowledge base.
+                self._set_intent(message, "ask_knowledge")
         return messages
 
     @staticmethod

@@ -17,6 +17,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from assistant import routing
 from assistant.actions.base import AssistantAction, Events, Reply, Turn
 from assistant.actions.knowledge_turn import ask_knowledge, send_answer
 from assistant.analytics import Analytics, get_analytics
@@ -112,7 +113,9 @@ class ActionKnowledgeFallback(_KnowledgeAction):
     ) -> Events:
         question = _question(tracker)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-        product_like = looks_like_product_question(question) and not question.startswith("/")
+        # A product question, or any question at all: NLU's low confidence is no reason not to ask the documents.
+        product_like = (looks_like_product_question(question) or routing.is_question(question)) \
+            and not question.startswith("/")
         if intent == "out_of_scope" and not product_like:
             reply.key("out_of_scope")
             return []
@@ -127,11 +130,15 @@ class ActionKnowledgeFallback(_KnowledgeAction):
             log.warning("knowledge unavailable during fallback; offering the fallback buttons")
             reply.key("fallback")
             return []
-        if answer.answered or answer.reason == "no_product_match":
-            # A grounded answer, or the honest "nothing meets all of it" with the closest articles and why.
+        if answer.answered or answer.reason in ("no_product_match", "not_specified"):
+            # A grounded answer, the honest "nothing meets all of it" with the closest articles and why, or the
+            # honest "the documents do not specify this" about an article the question names.
             send_answer(reply, answer)
             if not answer.answered:
-                await self.record(question, "no_product_match", turn, tracker, answer.top_score)
+                await self.record(question, answer.reason or "not_specified", turn, tracker, answer.top_score)
+            return []
+        if intent == "out_of_scope" and not looks_like_product_question(question):
+            reply.key("out_of_scope")  # small talk the documents know nothing about ("Wie wird das Wetter?")
             return []
         reply.key("fallback")
         await self.record(question, "fallback", turn, tracker, answer.top_score)

@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from assistant import i18n
 from assistant.actions.base import Events, Reply, Turn
+from assistant.actions.knowledge_turn import KnowledgeDetour
 from assistant.actions.orders import entity, in_language, payload, user_text
 from assistant.actions.reorder import DRAFT_SLOT, OPEN_SLOT, ActionChangeDraft, DraftAction, quote_messages
 from assistant.commerce import validation
@@ -116,7 +117,7 @@ def _safe_sku(value: str | None) -> str:
     return "".join(c for c in (value or "").upper() if c.isalnum() or c == "-")[:20]
 
 
-class ActionQuickOrder(DraftAction):
+class ActionQuickOrder(KnowledgeDetour, DraftAction):
     not_found_key = "orders_invalid"
 
     def name(self) -> str:

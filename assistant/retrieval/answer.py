@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from assistant.retrieval.constraints import Constraints, ProductMatch
-from assistant.retrieval.evidence import Scored, Unit, numbers_in, value_clause
+from assistant.retrieval.evidence import Scored, Unit, value_clause
 from assistant.retrieval.glossary import Glossary
 from assistant.retrieval.models import Hit, KnowledgeAnswer, Product
 from assistant.retrieval.question import Question
@@ -233,18 +233,21 @@ def _labels(concepts: tuple[str, ...], glossary: Glossary, lang: str) -> list[st
 
 def value_answer(
     question: Question, best: Scored, more: list[Scored], glossary: Glossary, articles: list[Product], lang: str,
+    group: frozenset[str] | None = None,
 ) -> PartAnswer:
+    """``group``: the asked properties this answer is for (all of the question's when None)."""
     unit = best.unit
     same = unit.language == lang
-    clause = value_clause(unit, question, glossary) if question.asked else None
+    asked_here = tuple(a for a in question.asked if group is None or a in group)
+    clause = value_clause(unit, replace(question, asked=asked_here), glossary) if asked_here else None
     if clause and not same:
         clause = glossary.translate(clause, lang)
-    values = [] if same or clause else numbers_in(unit.text)[:4]
+    values: list[str] = []  # a bare number from another language's sentence says too little on its own
     # ``more`` may be the passage the best unit belongs to (in document order), or further units
     quotes = [Quote.of(s.unit) for s in more] if any(s is best for s in more) else \
         [Quote.of(unit)] + [Quote.of(s.unit) for s in more]
-    asked = _labels(question.asked[:2], glossary, lang)
-    if clause and glossary.concepts_in(clause) & set(question.asked):
+    asked = _labels(tuple(a for a in asked_here if a != "price")[:2] or asked_here[:1], glossary, lang)
+    if clause and glossary.concepts_in(clause) & set(asked_here):
         asked = []  # "Anzugsmoment Gewinde: G1/8 4–5 Nm" names what it is itself
     lead = render(
         "value", lang, subject=subject_name(question, articles, lang), asked=asked,
@@ -253,6 +256,72 @@ def value_answer(
     )
     return PartAnswer(question, "value", True, lead=lead, quotes=quotes,
                       sources=[unit.hit, *(s.unit.hit for s in more if s is not best)])
+
+
+def merge(answers: list[PartAnswer], missing: list[str], glossary: Glossary, lang: str) -> PartAnswer:
+    """Several asked properties of one question, each answered from its own passage; the ones no document
+    states are said plainly."""
+    first = answers[0]
+    if len(answers) == 1 and not missing:
+        return first
+    lead = "\n\n".join(a.lead for a in answers)
+    if missing:
+        lead += "\n\n" + render("missing", lang, asked=_labels(tuple(dict.fromkeys(missing)), glossary, lang))
+    return PartAnswer(first.question, "value", True, lead=lead, quotes=[q for a in answers for q in a.quotes],
+                      sources=[h for a in answers for h in a.sources])
+
+
+# What the catalogue row says for a property (the catalogue is the source of truth for these numbers).
+_ROW_PROPERTIES = ("lead_time", "minimum_order", "successor", "temperature", "pressure", "material", "seal",
+                   "certification")
+
+
+def _row_value(product: Product, concept: str, lang: str) -> str | None:
+    match concept:
+        case "lead_time":
+            if product.lead_time_days == 0:
+                return label("value", "from_stock", lang)
+            return label("value", "working_days", lang, days=product.lead_time_days)
+        case "minimum_order":
+            return f"{product.min_order_qty} {label('unit', product.price_unit, lang)}"
+        case "successor":
+            if product.active:
+                return label("value", "active", lang)
+            return label("value", "discontinued", lang, successor=product.successor_sku or "–")
+        case "temperature":
+            return f"{product.temp_min_c:g} … {product.temp_max_c:g} °C"
+        case "pressure":
+            return f"max. {product.pressure_max_bar:g} bar" if product.pressure_max_bar else None
+        case "material":
+            return product.material
+        case "seal":
+            return product.seal_material or None
+        case "certification":
+            return ", ".join(product.certifications) or label("value", "none", lang)
+    return None
+
+
+def catalogue_answer(question: Question, articles: list[Product], glossary: Glossary, lang: str) -> PartAnswer | None:
+    """A property of named articles that the catalogue row holds (lead time, minimum order, successor,
+    temperature, pressure, materials, approvals): answered from the row, per article where they differ."""
+    asked = [a for a in question.asked if a in _ROW_PROPERTIES]
+    if not asked or len(asked) != len([a for a in question.asked if a != "price"]) or not articles:
+        return None
+    if not (question.skus or question.series) or len(articles) > 12:
+        return None
+    lines = []
+    for concept in asked:
+        values = {p.sku: _row_value(p, concept, lang) for p in articles}
+        if any(v is None for v in values.values()):
+            return None
+        name = glossary.label(concept, lang)
+        distinct = set(values.values())
+        if len(distinct) == 1:
+            lines.append(f"{subject_name(question, articles, lang)}: {name} {distinct.pop()}")
+        else:
+            lines.extend(f"{sku}: {name} {value}" for sku, value in list(values.items())[:6])
+    lead = render("catalogue", lang, lines=lines)
+    return PartAnswer(question, "value", True, lead=lead, products=[(None, p) for p in articles[:3]])
 
 
 def not_specified_answer(

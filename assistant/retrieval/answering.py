@@ -7,17 +7,21 @@ own documents), choose the evidence, check suitability or match products, and co
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 
 from assistant.retrieval.answer import (
     PartAnswer,
     Quote,
+    catalogue_answer,
     catalogue_facts,
     compose,
     dense_threshold,
     general_answer,
+    merge,
     no_answer,
     not_specified_answer,
     selection_answer,
@@ -30,10 +34,19 @@ from assistant.retrieval.index import LoadedIndex
 from assistant.retrieval.models import Chunk, Hit, KnowledgeAnswer, Product
 from assistant.retrieval.question import MEDIA_CONCEPTS, Catalogue, Question, parse_question
 from assistant.retrieval.suitability import check
+from assistant.retrieval.tokenize import fold
 
 QUOTABLE = ("datasheet", "use_case", "faq", "guide", "certificate")
 MIN_COVERAGE = 0.34  # a general question: this share of its rarity-weighted words in the chosen passage
 MIN_VALUE_SCORE = 0.9  # a value question: the chosen passage names the property and scores at least this
+# Number-like words: "24", "92er", "6206", "2rs", "t10", "8m" (not "mm" values' units).
+_MARK = re.compile(r"(?<![a-z0-9])(?=[a-z]{0,3}\d)[a-z0-9]{1,8}(?![a-z0-9])")
+# A sentence that refers to the one before it.
+_REFERS_BACK = re.compile(
+    r"^(?:danach|darunter|darueber|dafuer|dabei|dazu|daher|deshalb|sonst|andernfalls|ausserdem|zusaetzlich|"
+    r"nachtraeglich|ausnahme|after that|afterwards|below that|above that|otherwise|in addition|also|this|these|"
+    r"that|it|they|dies|diese|dieser|das|sie|er|es)\b"
+)
 
 
 class Answerer:
@@ -99,6 +112,12 @@ class Answerer:
         return active if active and not question.skus else products
 
     def _answer_part(self, question: Question, hits: list[Hit], vector: np.ndarray, lang: str) -> PartAnswer:
+        if question.kind in ("value", "general") and not question.has_subject:
+            identified = self._identified(question) or self._named(question)
+            if identified:  # "Welchen Biegeradius hat der PA12-Schlauch 10 mm?" is about one article
+                skus = tuple(p.sku for p in identified)
+                question = replace(question, subject_skus=skus, skus=skus if len(skus) <= 3 else ())
+                hits = self._search(question, vector)
         units = self._units(hits)
         scored = self.evidence.score(question, units, vector)
         if question.kind == "suitability":
@@ -119,13 +138,31 @@ class Answerer:
         """The articles a suitability question names by kind and material ("EPDM-O-Ringe", "Edelstahl-
         Kugelhahn"), when they are few datasheets' worth; the rest of its conditions are then checked."""
         c = question.constraints
-        if not c.families or not (c.materials or c.seal_materials):
+        if not c.families or not (c.materials or c.seal_materials or (c.sizes and question.kind != "selection")):
             return []
-        identity = Constraints(families=c.families, materials=c.materials, seal_materials=c.seal_materials)
+        identity = Constraints(families=c.families, materials=c.materials, seal_materials=c.seal_materials,
+                               sizes=c.sizes if question.kind != "selection" else frozenset())
         found = [m.product for m in match_products(identity, self.loaded.products.values()) if m.fits]
         found = self.of_kind(question, found)
         active = [p for p in found if p.active] or found
         return active if active and len({p.datasheet_id for p in active}) <= 2 else []
+
+    def _named(self, question: Question) -> list[Product]:
+        """Articles named by the numbers in their names ("Lager 6206-2RS", "Klauenkupplung Baugröße 24 mit 92er
+        Zahnkranz", "T10 PU belt"): among the named kind or family, those whose name holds every number-like
+        word of the question; used when there are few of them."""
+        marks = {m.rstrip("er") if m.endswith("er") and m[:-2].isdigit() else m
+                 for m in _MARK.findall(question.folded)}
+        marks -= {f"{v:g}" for v in (question.constraints.temp_max_c, question.constraints.temp_min_c,
+                                      question.constraints.pressure_bar) if v is not None}
+        kinds = question.concepts & PRODUCT_KINDS
+        if not marks or not (kinds or question.constraints.families):
+            return []
+        pool = [p for p in self.loaded.products.values()
+                if (kinds and self._kinds(p) & kinds) or p.family in question.constraints.families]
+        found = [p for p in pool if marks <= set(_MARK.findall(fold(f"{p.sku} {p.name_de} {p.name_en}")))]
+        active = [p for p in found if p.active] or found
+        return active if 0 < len(active) <= 6 and len({p.datasheet_id for p in active}) <= 2 else []
 
     def of_kind(self, question: Question, products: list[Product]) -> list[Product]:
         """Only the articles of the kind the question names (an O-ring is no clamp gasket, a ball valve no check
@@ -155,17 +192,31 @@ class Answerer:
         candidates = [s for s in scored if not s.unit.facts.catalogue or _commercial(question)]
         if question.has_subject:
             candidates = [s for s in candidates if s.about_subject]
+        places = {c for c in question.concepts if self.glossary.is_entity(c)}
+        if places:  # "Versand in die Schweiz": a passage about Germany and Austria does not answer it
+            candidates = [s for s in candidates if places <= self.evidence.chunk_concepts(s.unit.hit)]
         if question.asked:
-            naming = [s for s in candidates if s.names_asked and s.score >= MIN_VALUE_SCORE]
-            if naming:
+            from_catalogue = catalogue_answer(question, articles, self.glossary, lang)
+            if from_catalogue is not None:
+                return from_catalogue
+            answers: list[PartAnswer] = []
+            missing: list[str] = []
+            for group in _asked_groups(question.asked)[:3]:
+                naming = [s for s in candidates if group <= s.unit.facts.concepts and s.score >= MIN_VALUE_SCORE]
+                if not naming:
+                    missing.extend(group - {"price"} or group)
+                    continue
                 best = naming[0]
                 passage = self._passage(best, scored)
                 if len(passage) > 1:  # an item of a list: the quote shows the list's introduction and siblings
-                    return value_answer(question, best, passage, self.glossary, articles, lang)
-                more = [s for s in naming[1:3] if s.unit.doc_id == best.unit.doc_id and s.score >= best.score - 0.3
-                        and s.unit.text != best.unit.text][:1]
-                return value_answer(question, best, more, self.glossary, articles, lang)
-            if question.has_subject or self._specific(question):
+                    answers.append(value_answer(question, best, passage, self.glossary, articles, lang, group))
+                    continue
+                answers.append(value_answer(question, best, self._context(best, scored, group), self.glossary,
+                                            articles, lang, group))
+            if answers:
+                return merge(answers, missing, self.glossary, lang)
+            if question.has_subject or self._specific(question) or len(question.asked) > 1 \
+                    or any(s.names_asked for s in scored[:1]):
                 closest = next((s.unit.hit for s in candidates), None)
                 return not_specified_answer(question, closest, catalogue_facts(articles, lang), self.glossary,
                                             articles, lang)
@@ -178,6 +229,29 @@ class Answerer:
                                         articles, lang)
         closest = next((h for h in hits if h.doc_type != "product"), None)
         return no_answer(question, closest, lang)
+
+    def _context(self, best: Scored, scored: list[Scored], group: frozenset[str]) -> list[Scored]:
+        """The sentences around the answering one that belong to it: the one before when it starts with "Danach",
+        "Darunter", "After that" (it refers back), and the one after when it carries on ("Nachträglich …
+        25 €") by naming what was asked again or referring back. In document order, ``best`` among them."""
+        units = self.evidence.units(best.unit.hit)
+        at = next((i for i, u in enumerate(units) if u.text == best.unit.text), None)
+        if at is None:
+            return []
+        by_text = {s.unit.text: s for s in scored}
+
+        def wrap(u: Unit) -> Scored:
+            return by_text.get(u.text) or Scored(u, 0.0, False, True, 0.0)
+
+        chosen = [best]
+        if at > 0 and _REFERS_BACK.match(best.unit.facts.folded):
+            chosen.insert(0, wrap(units[at - 1]))
+        if at + 1 < len(units):
+            nxt = units[at + 1]
+            if _REFERS_BACK.match(nxt.facts.folded) or ((group - {"price"}) & nxt.facts.concepts and \
+                    (not group & {"price"} or "price" in nxt.facts.concepts)):
+                chosen.append(wrap(nxt))
+        return chosen if len(chosen) > 1 else []
 
     def _passage(self, best: Scored, scored: list[Scored]) -> list[Scored]:
         """The best unit with what belongs to it: when it is an item of a list, the sentence introducing the list
@@ -217,7 +291,8 @@ class Answerer:
         if fits:
             names = {m.product.sku for m in fits[:3]} | {m.product.series for m in fits[:3]}
             about = [s for s in scored if not s.unit.facts.catalogue and s.coverage > 0
-                     and (s.unit.facts.skus & names or set(s.unit.hit.metadata.get("products") or []) & names)]
+                     and (s.unit.facts.skus & names or (not s.unit.facts.skus
+                                                        and set(s.unit.hit.metadata.get("products") or []) & names))]
             if about:
                 quotes = [Quote.of(about[0].unit)]
                 sources = [about[0].unit.hit]
@@ -244,6 +319,15 @@ def _as_hit(chunk: Chunk) -> Hit:
     meta["section"] = chunk.section
     return Hit(chunk.chunk_id, chunk.doc_id, chunk.title, chunk.text, 0.0, chunk.doc_type, chunk.language,
                chunk.url, chunk.page, meta)
+
+
+def _asked_groups(asked: tuple[str, ...]) -> list[frozenset[str]]:
+    """What one passage must name: each asked property on its own, except a price, which belongs to the thing
+    whose price is asked ("Was kostet der Versand?" needs a passage about shipping that states a price)."""
+    others = [a for a in asked if a != "price"]
+    if "price" in asked:
+        return [frozenset({"price", a}) for a in others] or [frozenset({"price"})]
+    return [frozenset({a}) for a in others]
 
 
 def _commercial(question: Question) -> bool:

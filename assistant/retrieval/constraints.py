@@ -94,7 +94,7 @@ _MEDIA: list[tuple[str, str]] = [
     (r"\bcip\b|reinigungsmittel|lauge|detergent|caustic", "cip_detergent"),
     (r"chemikalie|chemicals|saeure|\bacid|loesemittel|solvent", "chemicals"),
     (r"stickstoff|nitrogen|inertgas|inert gas|argon|\bco2\b", "inert_gas"),
-    (r"schmierstoff|schmieroel|lubricant|\bfett\b|grease", "lubricant"),
+    (r"schmierstoff|schmieroel|getriebeoel|gear oil|lubricant|\bfett\b|grease", "lubricant"),
     (r"\bstaub|\bdust\b|schuettgut|powder|pulver", "dust"),
     (r"getraenk|beverage|saft|juice|\bbier|\bbeer|milch|\bmilk", "beverage"),
 ]
@@ -133,9 +133,13 @@ _FAMILIES: list[tuple[str, str]] = [
         "hydraulic_fitting",
     ),
     (r"schlauch|schlaeuche|\bhose", "hose"),
-    (r"dichtung|o-?ring|\bseal(?:s|ing)?\b|gasket", "seal"),
+    (r"dichtung|dichtring|o-?ring|\bseal(?:s|ing)?\b|gasket|simmerring", "seal"),
     (r"ventil|\bvalve", "valve"),
-    (r"antrieb|\bdrive\b|zahnriemen|timing belt|getriebe|gearbox|kette\b|\bchain\b|lager\b|bearing", "drive"),
+    (
+        r"antrieb|\bdrive\b|zahnriemen|timing belt|getriebe(?!oel|ol)|gearbox|kette\b|\bchain\b|"
+        r"(?<!wellendicht)lager\b|bearing|klauenkupplung|jaw coupling",
+        "drive",
+    ),
 ]
 
 # A number starts where no digit or decimal separator precedes it: without the lookbehind every position inside a
@@ -148,6 +152,7 @@ _RANGE_T = re.compile(
 )
 _SINGLE_T = re.compile(rf"({_NUM}){_DEG}(?![a-z])", re.IGNORECASE)
 _PRESSURE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s?(bar|psi|mpa)\b", re.IGNORECASE)
+_ANGLE = re.compile(r"winkel|elbow|bogen|\bbend\b|angle|abgewinkelt|\bl-form|rohrbogen")
 _PN = re.compile(r"\bPN\s?(\d{1,3})\b", re.IGNORECASE)
 _SIZES = re.compile(
     r"""
@@ -235,6 +240,8 @@ def parse_constraints(text: str) -> Constraints:
     for m in _SINGLE_T.finditer(raw):
         if any(s <= m.start() < e for s, e in consumed):
             continue
+        if _ANGLE.search(fold(raw[max(0, m.start() - 30) : m.end() + 30])) and _to_float(m.group(1)) in (45, 90, 180):
+            continue  # "Winkelverschraubung 90 Grad" is an angle
         value = _to_float(m.group(1))
         before = fold(raw[max(0, m.start() - 12) : m.start()])
         if value < 0 or (re.search(r"\b(?:ab|down to|min(?:imum|destens)?|as low as|from)\s*$", before) and value <= 0):

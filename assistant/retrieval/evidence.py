@@ -36,6 +36,7 @@ _CATALOGUE_UNIT = re.compile(
     r"preise, lagerbestand und lieferzeit|prices, stock and lead time|ist abgekuendigt\. nachfolger|"
     r"is discontinued\. successor|\bab lager\b|\bfrom stock\b"
 )
+_MONEY = re.compile(r"\d\s?(?:€|eur\b)|(?:€|eur)\s?\d")
 _COMMERCIAL = frozenset({"lead_time", "price", "successor", "minimum_order", "shipping"})
 _NUMBER_UNIT = re.compile(
     r"(?<![\w.,])[-−–+]?\d+(?:[.,]\d+)?(?:\s?(?:…|\.\.\.|-|–|bis|to)\s?[-−–+]?\d+(?:[.,]\d+)?)?\s?"
@@ -93,6 +94,8 @@ class Evidence:
         self._idf = {term: math.log(1.0 + n / (1.0 + float(df[i]))) for term, i in searcher.bm25.vocab.items()}
         self._default_idf = math.log(1.0 + n)
         self._units_of: dict[str, list[str]] = {}
+        self._chunk_tokens: dict[str, frozenset[str]] = {}
+        self._chunk_concepts: dict[str, frozenset[str]] = {}
 
     # ---------------------------------------------------------------------------------------- analysis
     def facts(self, text: str, section: str = "") -> UnitFacts:
@@ -100,10 +103,13 @@ class Evidence:
         found = self._facts.get(key)
         if found is None:
             folded = fold(text)
+            concepts = {m.concept for m in self.glossary.mentions(folded)}
+            if _MONEY.search(folded):
+                concepts.add("price")  # "8,90 € netto": a price, whatever the words around it
             found = UnitFacts(
                 folded=folded,
                 tokens=frozenset(self.searcher.bm25.tokenizer.tokenize(text)),
-                concepts=frozenset(m.concept for m in self.glossary.mentions(folded)),
+                concepts=frozenset(concepts),
                 skus=frozenset(_SKU_IN_TEXT.findall(text.upper())),
                 catalogue=bool(_CATALOGUE_SECTION.search(fold(section)) or _CATALOGUE_UNIT.search(folded)),
                 has_number=bool(re.search(r"\d", text)),
@@ -119,6 +125,25 @@ class Evidence:
             self._units_of[hit.chunk_id] = texts
         section = str(hit.metadata.get("section") or "")
         return [Unit(t, hit, self.facts(t, section)) for t in texts]
+
+    def chunk_tokens(self, hit: Hit) -> frozenset[str]:
+        """The words of a whole chunk with its section heading (where a passage comes from)."""
+        found = self._chunk_tokens.get(hit.chunk_id)
+        if found is None:
+            found = frozenset(self.searcher.bm25.tokenizer.tokenize(f"{hit.metadata.get('section', '')} {hit.text}"))
+            if len(self._chunk_tokens) < 200_000:
+                self._chunk_tokens[hit.chunk_id] = found
+        return found
+
+    def chunk_concepts(self, hit: Hit) -> frozenset[str]:
+        """The glossary concepts of a whole chunk with its title and section heading."""
+        found = self._chunk_concepts.get(hit.chunk_id)
+        if found is None:
+            text = fold(f"{hit.title} {hit.metadata.get('section', '')} {hit.text}")
+            found = frozenset(m.concept for m in self.glossary.mentions(text))
+            if len(self._chunk_concepts) < 200_000:
+                self._chunk_concepts[hit.chunk_id] = found
+        return found
 
     def idf(self, token: str) -> float:
         return self._idf.get(token, self._default_idf)
@@ -136,7 +161,9 @@ class Evidence:
         asked = set(question.asked)
         commercial_question = bool(asked & _COMMERCIAL)
         subject = set(question.subject_skus)
-        series = set(question.series)
+        series = _series_pattern(question.series)
+        numbers = set(re.findall(r"(?<![\w.,])\d+(?:[.,]\d+)?(?![\w.,])", question.folded)) - {
+            n for s in question.subject_skus for n in re.findall(r"\d+", s)}
         sizes = {fold(s) for s in question.constraints.sizes}
         vectors = None
         if qvec is not None and units:
@@ -155,6 +182,11 @@ class Evidence:
                 score += 0.6 if about else -0.8
             if sizes and any(s in f.folded.replace(" ", "") for s in sizes):
                 score += 0.4
+            shared = numbers & set(re.findall(r"(?<![\w.,])\d+(?:[.,]\d+)?(?![\w.,])", f.folded))
+            if shared:  # "Baugröße 28", "a 3.2 certificate": the unit about the asked size or type
+                score += 0.5 if any("." in n or "," in n or len(n) >= 3 for n in shared) else 0.3
+            if unit.language == question.language:
+                score += 0.15  # the reader's own language, when it says as much
             if question.asked and f.has_number and question.kind == "value":
                 score += 0.15
             if f.catalogue and not commercial_question:
@@ -166,7 +198,19 @@ class Evidence:
         return out
 
 
-def _about(unit: Unit, subject: set[str], series: set[str]) -> bool:
+def _series_pattern(series: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The series as written in a text: whole words, with or without a space or hyphen between letters and
+    digits ("QC-300", "qc 300", "QC300"), so "RV" is not found inside "servo"."""
+    if not series:
+        return None
+    parts = []
+    for name in series:
+        pieces = re.findall(r"[a-z]+|\d+", name)
+        parts.append(r"[\s-]?".join(re.escape(p) for p in pieces))
+    return re.compile(rf"(?<![a-z0-9])(?:{'|'.join(parts)})(?![a-z0-9])")
+
+
+def _about(unit: Unit, subject: set[str], series: re.Pattern[str] | None) -> bool:
     """About the asked articles: names one of them or their series, or sits in a document about them and names
     no other article."""
     if not subject:
@@ -174,8 +218,7 @@ def _about(unit: Unit, subject: set[str], series: set[str]) -> bool:
     f = unit.facts
     if f.skus & subject:
         return True
-    squashed = re.sub(r"[^a-z0-9]", "", f.folded)
-    if series and any(s in squashed for s in series) and not (f.skus - subject):
+    if series is not None and series.search(f.folded) and not (f.skus - subject):
         return True
     documented = set(unit.hit.metadata.get("products") or [])
     return bool(documented & subject) and not (f.skus - subject)
@@ -214,7 +257,9 @@ def value_clause(unit: Unit, question: Question, glossary: Glossary) -> str | No
 
 
 def numbers_in(text: str) -> list[str]:
-    return [m.group(0).strip() for m in _NUMBER_UNIT.finditer(fold(text)) if re.search(r"\d", m.group(0))]
+    """Values with their unit ("4–5 nm", "2 bar", "6 × innendurchmesser"); bare numbers say nothing alone."""
+    return [m.group(0).strip() for m in _NUMBER_UNIT.finditer(fold(text))
+            if re.search(r"\d", m.group(0)) and re.search(r"[^\d\s.,…–-]", m.group(0))]
 
 
 def describe(hit: Hit) -> dict[str, Any]:

@@ -32,6 +32,7 @@ class Concept:
     en: tuple[str, ...]
     is_property: bool = False
     labels: tuple[str, str] = ("", "")  # (de, en) as written in the glossary: the first word of each language
+    is_entity: bool = False  # a place or the like: a passage about another one does not answer
 
     def label(self, language: str) -> str:
         written = self.labels[1] if language == "en" else self.labels[0]
@@ -110,6 +111,10 @@ class Glossary:
     def label(self, concept: str, language: str) -> str:
         c = self.by_id.get(concept)
         return c.label(language) if c else concept
+
+    def is_entity(self, concept: str) -> bool:
+        c = self.by_id.get(concept)
+        return bool(c and c.is_entity)
 
     def is_property(self, concept: str) -> bool:
         c = self.by_id.get(concept)
@@ -193,7 +198,7 @@ def parse_glossary(data: Any, source: str = GLOSSARY_FILE) -> tuple[Glossary, li
         seen.add(cid)
         concepts.append(
             Concept(cid, tuple(w.strip().lower() for w in de), tuple(w.strip().lower() for w in en),
-                    bool(entry.get("property")), (de[0].strip(), en[0].strip()))
+                    bool(entry.get("property")), (de[0].strip(), en[0].strip()), bool(entry.get("entity")))
         )
     return Glossary.of(concepts), issues
 
@@ -215,5 +220,6 @@ def load_glossary(root: Path) -> tuple[Glossary, list[Issue], str]:
 
 def glossary_to_data(glossary: Glossary) -> dict[str, Any]:
     return {"terms": [{"id": c.id, "de": [c.labels[0] or c.de[0], *c.de[1:]],
-                       "en": [c.labels[1] or c.en[0], *c.en[1:]], "property": c.is_property}
+                       "en": [c.labels[1] or c.en[0], *c.en[1:]], "property": c.is_property,
+                       "entity": c.is_entity}
                       for c in glossary.concepts]}

@@ -12,7 +12,7 @@ _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„\"(])")
 # A full stop after these ends no sentence ("ca. 180 °C", "z. B. PA12", "max. 10 bar", "Nr. 4711").
 _ABBREVIATION = re.compile(
     r"(?:\b(?:ca|z\.\s?b|d\.\s?h|u\.\s?a|bzw|max|min|mind|inkl|zzgl|ggf|evtl|nr|no|vgl|etc|approx|e\.g|i\.e|"
-    r"incl|acc|resp|st|gr|abs|art|bzgl|usw|pp|ff|[a-z])|\d)\.$",
+    r"incl|acc|resp|st|gr|abs|art|bzgl|usw|pp|ff|[a-z]))\.$",
     re.IGNORECASE,
 )
 

@@ -150,9 +150,14 @@ def parse_question(
     if split:
         parts = _parts(raw)
         if len(parts) > 1:
-            parsed = []
+            parsed: list[Question] = []
             for part in parts[:MAX_PARTS]:
                 sub = parse_question(part, language, glossary, catalogue, page_sku, split=False)
+                topic = tuple(a for a in (parsed[-1].asked if parsed else ()) if a != "price")
+                if parsed and topic and not [a for a in sub.asked if a != "price"]:
+                    # "… a return, and is there a fee?": the fee of the return
+                    sub = replace(sub, asked=(*topic, *sub.asked), kind="value",
+                                  search_text=f"{sub.search_text} {parsed[-1].text}")
                 if not sub.has_subject and question.has_subject:  # "... and what about its torque?"
                     sub = replace(sub, skus=question.skus, series=question.series,
                                   series_names=question.series_names, subject_skus=question.subject_skus,
@@ -167,7 +172,7 @@ def _given(c: Constraints) -> set[str]:
     """Properties the question states a value for ("G1/8 thread", "FKM seal"): requirements, not questions."""
     given = set()
     if c.sizes:
-        given |= {"thread", "dimensions", "inner_diameter", "outer_diameter"}
+        given |= {"thread", "dimensions"}
     if c.temp_max_c is not None or c.temp_min_c is not None:
         given.add("temperature")
     if c.pressure_bar is not None:
@@ -183,9 +188,17 @@ def _given(c: Constraints) -> set[str]:
     return given
 
 
+_AND_QUESTION = re.compile(
+    r"(?:,\s*|\s+)(?:und|and|sowie|ausserdem|außerdem|also|plus)\s+(?=(?:wie|was|welche\w*|wann|wo|ob|bis|ab|"
+    r"gibt|kann|muss|darf|ist|sind|hat|how|what|which|when|where|whether|is|are|can|do|does|will|who)\b)",
+    re.IGNORECASE,
+)
+
+
 def _parts(raw: str) -> list[str]:
-    """Several questions in one message: split where each piece is a question of its own."""
-    pieces = [p.strip() for p in _SPLIT.split(raw) if p and p.strip()]
+    """Several questions in one message: split where each piece is a question of its own ("…? …?", "… und
+    welche …", "…, and how …")."""
+    pieces = [q.strip() for p in _SPLIT.split(raw) if p and p.strip() for q in _AND_QUESTION.split(p) if q.strip()]
     questions = [p for p in pieces if len(p) > 8 and (p.endswith("?") or _QUESTION_WORD.search(fold(p)))]
     return questions if len(questions) > 1 and len(questions) == len(pieces) else [raw]
 
@@ -229,17 +242,27 @@ MEDIA_CONCEPTS = frozenset({
 # A catalogue media code and the glossary concept that says the same.
 CODE_CONCEPT = {"steam": "steam", "water": "water", "air": "compressed_air", "hydraulic_oil": "hydraulic_oil",
                 "vacuum": "vacuum", "dust": "dust", "inert_gas": "nitrogen"}
-MOTION_CONCEPTS = frozenset({"rotation", "dynamic", "under_pressure", "shut_off", "control", "dry_running"})
+MOTION_CONCEPTS = frozenset({"rotation", "dynamic", "under_pressure", "shut_off", "control", "dry_running",
+                             "abrasion", "isolating_barrier"})
+
+
+_OPEN = re.compile(r"^(?:\W*)(?:welche\w*|was|wie|wieviel\w*|wer|wo|wann|which|what|what's|how|who|where|when)\b")
+IDENTITY = frozenset({"size", "material", "seal"})  # what an article is, not how it is used
 
 
 def _kind(folded: str, asked: list[str], conditions: list[Condition], c: Constraints, has_subject: bool) -> str:
-    checkable = [x for x in conditions if x.kind != "size" or has_subject]
-    if _SUITABILITY.search(folded) and checkable:
+    usage = [x for x in conditions if x.kind not in IDENTITY]
+    open_question = bool(_OPEN.match(folded))
+    if asked and open_question:
+        return "value"  # "Which zones is the SV-540 approved for?", "Welche Temperatur hält der HS-201 aus?"
+    if _SUITABILITY.search(folded) and usage:
         return "suitability" if has_subject else "selection"
-    if has_subject and checkable and not asked and not _SELECTION.search(folded):
+    if has_subject and usage and not asked and not _SELECTION.search(folded):
         return "suitability"  # "3S-1208 bei 120 °C?"
     if asked and (has_subject or not c.families or not _SELECTION.search(folded)):
         return "value"
     if c.families or c.count:
-        return "selection"
+        if _SELECTION.search(folded) or not (folded.rstrip().endswith("?") or open_question):
+            return "selection"  # "Welche Steckverschraubung für 8er Schlauch?", "steam hose DN32"
+        return "value" if asked else "general"
     return "value" if asked else "general"

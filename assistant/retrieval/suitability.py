@@ -118,8 +118,20 @@ def check(question: Question, articles: Iterable[Product], statements: list[Unit
     checks: list[Check] = []
     negatives = [u for u in statements if statement_kind(u) == "negative"]
     onlys = [u for u in statements if statement_kind(u) == "only"]
+    # What an article is (size, material, seal) picks the articles of a series that are meant ("3S with G1/4");
+    # it fails only when no article of the series has it. Everything else is checked for those articles.
+    identity = [c for c in question.conditions if c.kind in ("size", "material", "seal")]
+    for condition in identity:
+        fitting = [p for p in products if check_product(_single_constraint(condition), p).fits]
+        if fitting:
+            products = fitting
+            checks.append(Check(condition, "holds", "; ".join(sorted({_identity_value(condition, p)
+                                                                       for p in fitting}))))
+        else:
+            checks.append(_catalogue_check(condition, question, products, statements, onlys))
     for condition in question.conditions:
-        checks.append(_check_one(condition, question, products, statements, negatives, onlys))
+        if condition not in identity:
+            checks.append(_check_one(condition, question, products, statements, negatives, onlys))
     if any(c.status == "fails" for c in checks):
         verdict = "no"
     elif any(c.status == "unknown" for c in checks):
@@ -215,6 +227,14 @@ def _catalogue_check(
             if bound and question.concepts & unit.facts.concepts - {"pressure"}:
                 return Check(condition, "only_if", detail, unit)
     return Check(condition, "holds", detail)
+
+
+def _identity_value(condition: Condition, product: Product) -> str:
+    if condition.kind == "size":
+        return product.connection
+    if condition.kind == "seal":
+        return product.seal_material or product.material
+    return product.material
 
 
 def _minimum_pressure(statements: list[Unit]) -> tuple[float, Unit] | None:

@@ -48,7 +48,7 @@ async def test_answers_accumulate_and_the_finder_stops_when_results_are_narrow_e
     products = next(m for m in custom(d) if m["type"] == "products")["items"]
     assert 1 <= len(products) <= 5 and all(p["sku"].startswith("3S") and "8 mm" in p["name"] for p in products)
     assert all(any(k.startswith("✓") for k in p["facts"]) for p in products)
-    assert "meet all your requirements" in custom(d)[0]["text"]
+    assert "fit the requirements checked (✓ per requirement)" in custom(d)[0]["text"]
     assert any(m["type"] == "documents" for m in custom(d))
     buttons = [b["payload"] for m in custom(d) if m["type"] == "buttons" for b in m["buttons"]]
     assert f'/add_to_rfq{{"sku":"{products[0]["sku"]}"}}' in buttons and "/compare_products" in buttons
@@ -68,7 +68,7 @@ async def test_nothing_fits_shows_the_closest_with_what_each_misses_de() -> None
     need = "Steckverschraubung aus Messing bis 300 °C und 500 bar"
     d, _ = await run(ActionFinderResults(CATALOGUE), tracker(need, "inform", slots={"finder": {"need": need}}))
     messages = custom(d)
-    assert "Kein Artikel erfüllt alle Angaben" in messages[0]["text"]
+    assert "Kein Artikel passt zu allen geprüften Angaben" in messages[0]["text"]
     items = messages[1]["items"]
     assert items and all(not p["fits"] for p in items)
     assert any("gefordert: 300 °C" in v for p in items for v in p["facts"].values())

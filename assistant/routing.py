@@ -1,0 +1,96 @@
+"""Is a message a question about how things are, or a request about the buyer's own business? One rule set.
+
+Read by the NLU step in the Rasa process (rasa_addons/components.py, which routes misfiled questions to
+``ask_knowledge``) and by the actions (assistant/actions/knowledge_turn.py, which adds an order-reference check
+and the knowledge base's second opinion). Plain regular expressions, no imports beyond the standard library, and
+Python 3.10 syntax: the Rasa environment imports this file too.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
+
+# A message that asks: it ends with "?" or starts with a question word.
+QUESTION_START = re.compile(
+    r"^(?:wie|was|welche\w*|wann|wo|woher|wohin|warum|wieso|weshalb|wer|wen|wem|wessen|gibt|kann|koennen|"
+    r"muss|muessen|darf|duerfen|ist|sind|hat|haben|habt|bieten|liefern|versenden|braucht|brauche|"
+    r"how|what|which|when|where|why|who|whom|whose|is|are|do|does|did|can|could|may|must|should|will|would|"
+    r"have|has)\b"
+)
+# Asking how something works in general ("Wie verfolge ich eine Sendung?"), not for one's own things.
+HOW_TO = re.compile(
+    r"^(?:wie|wieso|warum|weshalb|gibt es|gibt's|kann man|kann ich|koennen wir|koennen sie|muss ich|darf ich|"
+    r"bieten sie|liefern sie|versenden sie|habt ihr|haben sie|ist es moeglich|how|why|is there|are there|do you|"
+    r"does your|can i|can we|can you|could you|do i|must i|may i|is it possible)\b"
+)
+# Asking for something to be done or sent.
+REQUEST = re.compile(
+    r"\b(?:schick\w*|sende\w*|senden|zeig\w*|show|gib|give|send|bitte|please|nochmal|again|bestell\w*|reorder|"
+    r"storn\w*|cancel|hol\w* mir|get me)\b"
+)
+OWN = re.compile(r"\b(?:mein\w*|unser\w*|my|our)\b")
+ORDER_THING = re.compile(
+    r"(?:bestellung|auftrag|auftraeg|order|lieferung|sendung|paket|rechnung|invoice|shipment|delivery|package|"
+    r"parcel|freigabe|approval)"
+)
+STATUS = re.compile(
+    r"\b(?:status|stand|wo|where|wann kommt|when will|when does|arrive\w*|angekommen|verschickt|versendet|shipped|"
+    r"dispatched|unterwegs|offen\w*|open|wartet|waiting|pending|ausstehend\w*)\b"
+)
+# Article, order, delivery, invoice and batch numbers: the message is about a particular thing.
+ARTICLE_OR_DOCUMENT = re.compile(
+    r"\b[A-Za-z0-9]{2,5}-\d{3,4}(?:-[0-9A-Za-z]{1,3})?\b|\b(?:lieferung|delivery|lieferschein|rechnung|invoice|"
+    r"charge|batch|auftrag|bestellung|order)\s?(?:nr\.?|no\.?|nummer|number|#)?\s?[A-Z0-9-]*\d{3,}|#\s?\d{3,}",
+    re.IGNORECASE,
+)
+# Words that make "talk to a person", "quote" or "finder" requests what they say, whatever else the message asks.
+HUMAN = re.compile(
+    r"\b(?:mensch\w*|person|persoenlich\w*|mitarbeiter\w*|berater\w*|kolleg\w*|ansprechpartner\w*|vertrieb\w*|"
+    r"rueckruf\w*|zurueckruf\w*|anruf\w*|telefon\w*|human|agent|someone|somebody|call me|call back|callback|"
+    r"talk to|speak to|speak with|talk with|sales team|sales rep\w*|salesperson)\b"
+)
+QUOTE = re.compile(r"\b(?:angebot\w*|quote|quotation|rfq|anfrage\w*|kostenvoranschlag)\b")
+FINDER = re.compile(r"\b(?:produktfinder|product finder|finder)\b")
+PRICE_LIST = re.compile(r"\b(?:preisliste|price ?list|preise fuer|prices for|meine preise|my prices)\b")
+# Intents that hold a misfiled question more often than any other; their own words above keep them.
+# (A low-confidence or out-of-scope question goes to the knowledge fallback action, which asks the documents.)
+REROUTABLE = ("start_finder", "price_list", "quick_order", "request_human", "start_rfq", "upload_bom")
+
+
+def fold(text: str) -> str:
+    text = text.translate(_FOLD).lower()
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def is_question(text: str) -> bool:
+    folded = fold(text).strip(" ¿!.,\"'«»„“”")
+    return folded.endswith("?") or bool(QUESTION_START.match(folded))
+
+
+def about_own_business(text: str) -> bool:
+    """The buyer's own orders, documents or articles, or a request to do something: not a general question."""
+    folded = fold(text).strip(" ¿!.,")
+    if ARTICLE_OR_DOCUMENT.search(text):
+        return True
+    how_to = bool(HOW_TO.match(folded))
+    if REQUEST.search(folded) and not how_to:
+        return True
+    return bool(ORDER_THING.search(folded) and (STATUS.search(folded) or (OWN.search(folded) and not how_to)))
+
+
+def misrouted_question(text: str, intent: str) -> bool:
+    """A question about products, terms or the shop that NLU filed under an intent that would not answer it."""
+    if intent not in REROUTABLE or not text or text.lstrip().startswith("/"):
+        return False
+    words = re.findall(r"[^\W\d_]{2,}", text)
+    if len(words) < 3 or not is_question(text) or about_own_business(text):
+        return False
+    folded = fold(text)
+    keep = {"request_human": HUMAN, "start_rfq": QUOTE, "upload_bom": QUOTE, "start_finder": FINDER,
+            "price_list": PRICE_LIST}.get(intent)
+    return not (keep is not None and keep.search(folded))
