@@ -147,7 +147,7 @@ async def test_an_unclear_date_is_asked_about_with_the_latest_orders_not_guessed
 
 
 async def test_an_unclear_date_is_asked_about_in_english() -> None:
-    dispatcher, _ = await run(status_action(), tracker("where is my order from 1 month 3 weeks 4/5?", "order_status",
+    dispatcher, _ = await run(status_action(), tracker("where is my order from 4/5?", "order_status",
                                                        ANNA, language="en"))
     assert texts(dispatcher)[0].startswith("I can't read that date unambiguously.")
     assert texts(dispatcher)[1] == "Or pick one of your latest orders:"
