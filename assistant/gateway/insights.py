@@ -94,7 +94,7 @@ def build(database: Database, view: View, lang: str) -> tuple[list[tuple[str, st
     notes = [""] + [f"{pct(kpi.share(n, funnel[i][1]))} {c['of_previous']}" for i, (_, n) in enumerate(funnel[1:])]
     bounds = [*ORDER_TIME_BUCKETS, None]
     bucket_names = tuple(_bucket_name(lo, hi) for lo, hi in zip([0, *ORDER_TIME_BUCKETS], bounds, strict=True))
-    flows = ("flow_finished:reorder", "flow_finished:status", "flow_finished:document")
+    flows = ("conversations_logged_in", "flow_finished:reorder", "flow_finished:status", "flow_finished:document")
     ces = [whole.ces(f) for f in CES_FLOWS]
     weekly = len(view.period.days) > 62  # a year of daily columns is a barcode; weeks stay readable
     days = kpi.daily_rates(daily, weekly)
@@ -116,7 +116,7 @@ def build(database: Database, view: View, lang: str) -> tuple[list[tuple[str, st
         Chart("funnel", c["chart_funnel"], tuple(c[f"step_{s.removeprefix('funnel_')}"] for s, _ in funnel),
               (Series(c["kpi_conversations"], tuple(float(n) for _, n in funnel)),), notes=tuple(notes),
               category_label=c["step_conversations"]),
-        Chart("flows", c["chart_flows"], (c["flow_reorder"], c["flow_status"], c["flow_document"]),
+        Chart("flows", c["chart_flows"], (c["flow_logged_in"], c["flow_reorder"], c["flow_status"], c["flow_document"]),
               tuple(Series(lang_code.upper(), tuple(float(totals.get(m, view.touchpoint, lang_code)) for m in flows))
                     for lang_code in langs), category_label=c["flow"]),
         Chart("order_time", c["chart_order_time"], bucket_names,

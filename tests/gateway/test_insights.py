@@ -139,7 +139,7 @@ def test_filters_narrow_every_chart(admin: tuple[TestClient, str]) -> None:
     client, _ = admin
     html = client.get("/admin/insights", params={"touchpoint": "portal", "language": "de"}).text
     assert desc(html, "conversations") == "Kundenportal: 2."
-    assert desc(html, "flows") == "Bestellungen: 2; Statusauskünfte: 1; Dokumente: 0."
+    assert desc(html, "flows") == "Angemeldete Gespräche: 2; Bestellungen: 2; Statusauskünfte: 1; Dokumente: 0."
     # the grouped median of 3 and 12 minutes: the first order fills the 2-3 min bucket up to half of all orders
     assert desc(html, "order_time").startswith("Median bis zur Bestellung 3,0 min · 50 % innerhalb von 5 Minuten. "
                                                "≤ 1 min: 0; 1–2 min: 0; 2–3 min: 1; ")
