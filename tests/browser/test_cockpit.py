@@ -111,13 +111,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         recorder.stop()
 
 
-def log_in(page: Any, site: Site, lang: str) -> None:
-    admin._login_limiter.cache_clear()
-    page.goto(f"{site.url}/admin/login?lang={lang}")
+def admin_log_in(page: Any, base: str, lang: str) -> None:
+    """Log in to the admin pages with the development account, as a person would."""
+    page.goto(f"{base}/admin/login?lang={lang}")
     page.locator("#username").fill("admin")
     page.locator("#password").fill("admin")
     page.get_by_role("button", name="Anmelden" if lang == "de" else "Log in").click()
     page.wait_for_url(re.compile(r"/admin\?"))
+
+
+def log_in(page: Any, site: Site, lang: str) -> None:
+    admin._login_limiter.cache_clear()  # many tests log in from one address
+    admin_log_in(page, site.url, lang)
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.browser.real_helpers import open_widget, say
+from tests.browser.test_cockpit import admin_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -22,14 +23,6 @@ QUESTIONS = {
     "de": "Welche Steckverschraubung eignet sich für die Lebensmittelindustrie bis 120 °C?",
     "en": "Which push-in fitting suits the food industry up to 120 °C?",
 }
-
-
-def log_in(page: Any, base: str, lang: str) -> None:
-    page.goto(f"{base}/admin/login?lang={lang}")
-    page.locator("#username").fill("admin")
-    page.locator("#password").fill("admin")
-    page.get_by_role("button", name="Anmelden" if lang == "de" else "Log in").click()
-    page.wait_for_url(re.compile(r"/admin\?"))
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
@@ -46,7 +39,7 @@ def test_a_thumbs_down_answer_reaches_the_review_and_the_insights(page: Any, sta
                                              ).wait_for()
     assert "_analytics" not in page.content()
 
-    log_in(page, base, lang)
+    admin_log_in(page, base, lang)
     review = (f"{base}/admin/review?lang={lang}&period=today&touchpoint=product&thumbs_down=1"
               f"&q={marker.split('(')[-1].rstrip(')')}")
     deadline = time.monotonic() + 20  # the turn and the rating are written in the background
