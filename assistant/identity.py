@@ -51,17 +51,16 @@ class BuyerIdentity:
         """What a conversation is bound to: the user within their account, or 'anonymous'."""
         return "anonymous" if self.is_anonymous else f"{self.user_id}|{self.customer_id}"
 
+    def without_contact(self) -> BuyerIdentity:
+        """Who, without how to reach them: what the gateway signs into Rasa's tracker events, which are kept for the
+        retention period with every turn. Actions read e-mail and name from the user directory when they need them."""
+        return BuyerIdentity(self.user_id, self.customer_id, self.roles, self.locale, None, None)
+
     def to_claims(self) -> dict[str, Any] | None:
         if self.is_anonymous:
             return None
-        return {
-            "sub": self.user_id,
-            "customer": self.customer_id,
-            "roles": sorted(self.roles),
-            "locale": self.locale,
-            "email": self.email,
-            "name": self.name,
-        }
+        claims = {"sub": self.user_id, "customer": self.customer_id, "roles": sorted(self.roles), "locale": self.locale}
+        return {**claims, **{k: v for k, v in (("email", self.email), ("name", self.name)) if v is not None}}
 
     @classmethod
     def from_claims(cls, claims: Mapping[str, Any] | None) -> BuyerIdentity:

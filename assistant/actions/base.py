@@ -17,6 +17,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from assistant import i18n, observability
+from assistant.commerce.repository import get_repository
 from assistant.errors import BackendUnavailable, InvalidInput, NotFound, PermissionDenied
 from assistant.identity import ANONYMOUS, BuyerIdentity, UntrustedMetadata, get_signer
 from assistant.settings import get_settings
@@ -36,10 +37,25 @@ class Turn:
     request_id: str | None = None
 
 
+def with_contact(identity: BuyerIdentity) -> BuyerIdentity:
+    """E-mail and name, from the user directory: the gateway keeps them out of the tracker (tests/production)."""
+    if identity.is_anonymous or (identity.email and identity.name):
+        return identity
+    try:
+        user = get_repository().get_user(identity.customer_id or "", identity.user_id or "")
+    except Exception:  # greeting by name and prefilled contact data are conveniences
+        log.warning("could not read the user's contact data", exc_info=True)
+        return identity
+    if user is None:
+        return identity
+    return BuyerIdentity(identity.user_id, identity.customer_id, identity.roles, identity.locale,
+                         identity.email or user.email, identity.name or user.name)
+
+
 def turn_from_tracker(tracker: Tracker) -> Turn:
     """Verify the signed metadata of the latest user message; raise UntrustedMetadata if it does not check out."""
     metadata = (tracker.latest_message or {}).get("metadata") or {}
-    identity = get_signer().verify(metadata, sender=tracker.sender_id)
+    identity = with_contact(get_signer().verify(metadata, sender=tracker.sender_id))
     language = metadata.get("language") if metadata.get("language") in ("de", "en") else identity.locale
     page = metadata.get("page") if isinstance(metadata.get("page"), dict) else {}
     return Turn(identity=identity, language=language, page=page, request_id=metadata.get("request_id"))

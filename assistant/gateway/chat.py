@@ -142,8 +142,9 @@ async def run_turn(
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
     signer = get_signer()
     client = signer.client_tag(client_group(client_address(request, get_settings())))
-    metadata = signer.sign(identity, sender=sender, language=language, page=page or {}, request_id=request_id,
-                           client=client)
+    # no e-mail or name in what Rasa stores with every turn: actions read them from the user directory
+    metadata = signer.sign(identity.without_contact(), sender=sender, language=language, page=page or {},
+                           request_id=request_id, client=client)
     started = time.perf_counter()
     try:
         raw = await get_rasa_client().send(sender, text, metadata)

@@ -172,3 +172,13 @@ def test_openapi_documents_the_error_contract_and_no_422(client) -> None:
     statuses = {s for path in schema["paths"].values() for op in path.values() for s in op.get("responses", {})}
     assert "422" not in statuses  # invalid input is answered with 400
     assert "HTTPValidationError" not in schema["components"]["schemas"]
+
+
+def test_the_tracker_gets_who_but_not_their_e_mail_or_name(client, rasa) -> None:
+    """Rasa stores the metadata with every turn for the retention period: no contact data in it."""
+    headers = bearer(email="anna.mueller@mueller-maschinenbau.de", name="Anna Müller")
+    assert client.post("/api/chat", json={"message": "Hallo"}, headers=headers).status_code == 200
+    identity = rasa.calls[-1]["metadata"]["identity"]
+    assert identity["sub"] == "u-1001" and identity["customer"] == "K-10001"
+    assert "email" not in identity and "name" not in identity
+    assert "anna.mueller" not in str(rasa.calls[-1]["metadata"]) and "Müller" not in str(rasa.calls[-1]["metadata"])

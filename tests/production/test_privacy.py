@@ -226,3 +226,18 @@ def test_uploaded_boms_are_erased_with_their_conversations_and_purged_after_the_
     purged = service.purge(days=180)
     assert purged.uploads == 1 and uploads.load("c-old", old) is None
     assert uploads.load("c-other", other_upload) is not None
+
+
+def test_the_tracker_holds_no_e_mail_or_name_of_a_logged_in_user(cluster) -> None:
+    """Rasa keeps every turn's metadata for the retention period: who, yes; how to reach them, no."""
+    from tests.production.conftest import Conversation, cluster_token, text_of
+
+    chat = Conversation(cluster, cluster_token("anna.mueller@mueller-maschinenbau.de"))
+    assert "Anna" in text_of(chat.say(0, "Hallo"))  # the greeting still knows her name, from the user directory
+    chat.say(1, "Wo ist Auftrag 4711?")
+    sender = "c-" + (chat.conversation_id or "").split(".")[0]
+    engine = create_engine(cluster.tracker_url)
+    with engine.connect() as conn:
+        rows = [r[0] for r in conn.execute(text("SELECT data FROM events WHERE sender_id = :s"), {"s": sender})]
+    assert rows and any('"u-1001"' in r for r in rows)
+    assert not any("anna.mueller" in r or "Anna M" in r for r in rows)
