@@ -17,6 +17,15 @@ documents; German and English; anonymous and logged-in):
 * ``saturated``: no think time: every conversation sends its next turn as soon as the reply arrives. This
   measures the most turns per second the configuration serves (the throughput target: >= 2x stock).
 
+* ``paced_hostile``: the paced phase again on the same stack while one extra client sends a hostile RFQ message
+  every ``--hostile-every`` seconds (a digit, 1,900 spaces, a letter and an article number: it once made the
+  quantity parser backtrack for 11 s on the event loop). Its turns are kept apart; the other conversations' p95
+  per flow is compared with the ``paced`` phase (target: no flow's p95 more than 20 % higher).
+* ``paced_ab``: the same question, robust to a machine whose other load drifts: one paced run in which the hostile
+  client is active only in every second ``--ab-window`` seconds; each turn counts for the kind of window it
+  started in (the first window, while people still arrive, for neither), and the p95 of the hostile windows is
+  compared with that of the calm ones.
+
 A turn is an error when the HTTP status is not 200, the reply is the internal-error/backend-unavailable text, or
 a phrase the script expects is missing. The client only talks to 127.0.0.1. Results: JSON under var/bench/ and
 a Markdown table (var/bench/loadtest.md, also printed).
@@ -271,11 +280,31 @@ class Record:
     ok: bool
     error: str | None = None
     done_at: float = field(default_factory=time.monotonic)
+    hostile_window: bool | None = None  # paced_ab: started in a hostile (True) or calm (False) window
+
+
+HOSTILE_MESSAGE = "1" + " " * 1900 + "a 3S-1208"
 
 
 @dataclass
 class Run:
     records: list[Record] = field(default_factory=list)
+    hostile: list[Record] = field(default_factory=list)  # the hostile client's turns, not part of the others' stats
+    ab_window_s: float | None = None  # paced_ab: the hostile client is active in every second window of this length
+
+    def window(self) -> int:
+        return int((time.monotonic() - self.started_at) // (self.ab_window_s or 1))
+
+    def hostile_now(self) -> bool:
+        if self.ab_window_s is None:
+            return True
+        return self.window() % 2 == 1
+
+    def ab_window_kind(self) -> bool | None:
+        """paced_ab: True in a hostile window, False in a calm one, None in the first (people still arriving)."""
+        if self.ab_window_s is None or self.window() == 0:
+            return None
+        return self.hostile_now()
     conversations: int = 0
     wall_s: float = 0.0
     started_at: float = 0.0
@@ -325,27 +354,32 @@ class Client:
             else:
                 body["message"] = turn.message
             started = time.perf_counter()
+            in_hostile_window = run.ab_window_kind()
             try:
                 response = await http.post("/api/chat", json=body,
                                             headers={**headers, "X-Request-Id": uuid.uuid4().hex})
             except httpx.HTTPError as exc:
-                run.records.append(Record(scenario.flow, time.perf_counter() - started, False, type(exc).__name__))
+                run.records.append(Record(scenario.flow, time.perf_counter() - started, False, type(exc).__name__,
+                                           hostile_window=in_hostile_window))
                 return
             latency = time.perf_counter() - started
             if response.status_code != 200:
-                run.records.append(Record(scenario.flow, latency, False, f"HTTP {response.status_code}"))
+                run.records.append(Record(scenario.flow, latency, False, f"HTTP {response.status_code}",
+                                           hostile_window=in_hostile_window))
                 return
             data = response.json()
             conversation_id, messages = data["conversation_id"], data["messages"]
             text = "\n".join(str(m.get("text") or "") for m in messages)
             if any(f in text for f in self.failures):
-                run.records.append(Record(scenario.flow, latency, False, "error reply"))
+                run.records.append(Record(scenario.flow, latency, False, "error reply",
+                                          hostile_window=in_hostile_window))
                 return
             wanted = (turn.expect,) if isinstance(turn.expect, str) else (turn.expect or ())
             if wanted and not any(w in text for w in wanted):
-                run.records.append(Record(scenario.flow, latency, False, f"missing {wanted[0]!r}"))
+                run.records.append(Record(scenario.flow, latency, False, f"missing {wanted[0]!r}",
+                                           hostile_window=in_hostile_window))
                 return
-            run.records.append(Record(scenario.flow, latency, True))
+            run.records.append(Record(scenario.flow, latency, True, hostile_window=in_hostile_window))
 
     async def worker(self, http: httpx.AsyncClient, deadline: float, run: Run) -> None:
         mix = scenarios()
@@ -359,13 +393,38 @@ class Client:
             if self.think[1] > 0 and time.monotonic() < deadline:
                 await asyncio.sleep(self.rng.uniform(*self.think))
 
-    async def run(self, conversations: int, duration_s: float) -> Run:
-        run = Run()
+    async def hostile_sender(self, http: httpx.AsyncClient, deadline: float, run: Run, every_s: float) -> None:
+        """An anonymous visitor who starts an RFQ and sends the message that once stalled the app, again and again."""
+        await asyncio.sleep(min(every_s, 5.0))
+        while time.monotonic() < deadline:
+            if not run.hostile_now():
+                await asyncio.sleep(0.2)
+                continue
+            body: dict[str, Any] = {"locale": "de", "payload": '/add_to_rfq{"sku":"3S-1208"}'}
+            started = time.perf_counter()
+            try:
+                first = await http.post("/api/chat", json=body)
+                body = {"locale": "de", "message": HOSTILE_MESSAGE,
+                        "conversation_id": first.json().get("conversation_id")}
+                started = time.perf_counter()
+                response = await http.post("/api/chat", json=body)
+                run.hostile.append(Record("hostile", time.perf_counter() - started, response.status_code == 200,
+                                          None if response.status_code == 200 else f"HTTP {response.status_code}"))
+            except (httpx.HTTPError, ValueError) as exc:
+                run.hostile.append(Record("hostile", time.perf_counter() - started, False, type(exc).__name__))
+            await asyncio.sleep(every_s)
+
+    async def run(self, conversations: int, duration_s: float, hostile_every_s: float | None = None,
+                  ab_window_s: float | None = None) -> Run:
+        run = Run(ab_window_s=ab_window_s)
         limits = httpx.Limits(max_connections=conversations + 10, max_keepalive_connections=conversations + 10)
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30.0, limits=limits) as http:
             started = run.started_at = time.monotonic()
             deadline = started + duration_s
-            await asyncio.gather(*(self.worker(http, deadline, run) for _ in range(conversations)))
+            tasks = [self.worker(http, deadline, run) for _ in range(conversations)]
+            if hostile_every_s:
+                tasks.append(self.hostile_sender(http, deadline, run, hostile_every_s))
+            await asyncio.gather(*tasks)
             run.wall_s = time.monotonic() - started
         return run
 
@@ -393,7 +452,18 @@ def summarise(run: Run) -> dict[str, Any]:
         by_flow[r.flow].append(r)
         if r.ok:
             by_window[int((r.done_at - run.started_at) // 10) * 10].append(r.latency_s * 1000)
-    return {"total": stats(run.records), "conversations_started": run.conversations,
+    hostile_ms = [r.latency_s * 1000 for r in run.hostile]
+    extra = {"hostile": {"turns": len(run.hostile), "errors": sum(not r.ok for r in run.hostile),
+                         "max_ms": round(max(hostile_ms), 1) if hostile_ms else None}} if run.hostile else {}
+    if run.ab_window_s is not None:
+        calm = [r for r in run.records if r.hostile_window is False]
+        attacked = [r for r in run.records if r.hostile_window is True]
+        flows = sorted({r.flow for r in run.records})
+        extra["ab"] = {"window_s": run.ab_window_s,
+                       "calm": {"all": stats(calm), **{f: stats([r for r in calm if r.flow == f]) for f in flows}},
+                       "hostile": {"all": stats(attacked),
+                                   **{f: stats([r for r in attacked if r.flow == f]) for f in flows}}}
+    return {**extra, "total": stats(run.records), "conversations_started": run.conversations,
             "wall_s": round(run.wall_s, 1), "flows": {f: stats(rs) for f, rs in sorted(by_flow.items())},
             # p95 per 10-second window: shows whether slow turns cluster (start-up, a stall) or are spread out
             "p95_ms_by_10s": {str(w): round(percentile(ms, 95), 1) for w, ms in sorted(by_window.items())}}
@@ -410,7 +480,7 @@ async def _warm_up(base_url: str, rounds: int = 3) -> None:
 
 
 def measure(topology: Topology, conversations: int, duration_s: float, think: tuple[float, float],
-            phases: list[str]) -> dict[str, Any]:
+            phases: list[str], hostile_every_s: float = 5.0, ab_window_s: float = 15.0) -> dict[str, Any]:
     stack = topology.stack()
     print(f"== {topology.name}: starting (rasa workers {topology.rasa_workers}, app workers "
           f"{topology.app_workers})", flush=True)
@@ -422,10 +492,12 @@ def measure(topology: Topology, conversations: int, duration_s: float, think: tu
     try:
         asyncio.run(_warm_up(stack.app_url))
         for phase in phases:
-            pause = think if phase == "paced" else (0.0, 0.0)
+            pause = think if phase.startswith("paced") else (0.0, 0.0)
             client = Client(stack.app_url, topology.settings(), pause, seed=7)
             print(f"   {phase}: {conversations} conversations for {duration_s:.0f} s", flush=True)
-            run = asyncio.run(client.run(conversations, duration_s))
+            hostile = hostile_every_s if phase.endswith(("_hostile", "_ab")) else None
+            window = ab_window_s if phase.endswith("_ab") else None
+            run = asyncio.run(client.run(conversations, duration_s, hostile, window))
             result["phases"][phase] = {"think_s": list(pause), **summarise(run),
                                        "load_average_after": [round(x, 2) for x in os.getloadavg()]}
             total = result["phases"][phase]["total"]
@@ -457,7 +529,27 @@ def evaluate(results: dict[str, Any]) -> dict[str, Any]:
     errors = sum(p["total"]["errors"] for c in configs.values() for p in c["phases"].values())
     ratio = (sat.get("throughput_turns_s", 0) / stock_sat["throughput_turns_s"]
              if stock_sat.get("throughput_turns_s") else None)
+    hostile = {}
+    for name, config in configs.items():
+        calm, attacked = config["phases"].get("paced"), config["phases"].get("paced_hostile")
+        if calm and attacked:
+            pairs = [("all", calm["total"], attacked["total"]),
+                     *((flow, before, attacked["flows"].get(flow)) for flow, before in calm["flows"].items())]
+            change = {flow: round(after["p95_ms"] / before["p95_ms"] - 1, 3) for flow, before, after in pairs
+                      if after and before.get("p95_ms") and after.get("p95_ms")}
+            hostile[name] = {"p95_change_by_flow": change, "hostile_turns": attacked.get("hostile", {}),
+                             "no_flow_p95_up_more_than_20pct": all(v <= 0.20 for v in change.values())}
+    for name, config in configs.items():
+        ab = config["phases"].get("paced_ab", {}).get("ab")
+        if ab:
+            change = {flow: round(ab["hostile"][flow]["p95_ms"] / calm["p95_ms"] - 1, 3)
+                      for flow, calm in ab["calm"].items()
+                      if calm.get("p95_ms") and ab["hostile"].get(flow, {}).get("p95_ms")}
+            hostile[f"{name} (alternating windows)"] = {
+                "p95_change_by_flow": change, "hostile_turns": config["phases"]["paced_ab"].get("hostile", {}),
+                "no_flow_p95_up_more_than_20pct": all(v <= 0.20 for v in change.values())}
     return {
+        **({"hostile_message": hostile} if hostile else {}),
         "zero_errors": errors == 0,
         "production_paced_p95_ms": paced.get("p95_ms"),
         "production_paced_p95_le_800ms": paced.get("p95_ms") is not None and paced["p95_ms"] <= 800,
@@ -473,7 +565,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, nargs=2, default=(3.0, 8.0), metavar=("MIN", "MAX"),
                         help="seconds between the turns of one conversation in the paced phase")
     parser.add_argument("--configs", default="default,production,stock")
-    parser.add_argument("--phases", default="paced,saturated")
+    parser.add_argument("--phases", default="paced,saturated", help="paced, saturated, paced_hostile, paced_ab")
+    parser.add_argument("--hostile-every", type=float, default=5.0,
+                        help="seconds between hostile messages in the paced_hostile and paced_ab phases")
+    parser.add_argument("--ab-window", type=float, default=15.0,
+                        help="paced_ab: seconds of each calm or hostile window")
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -501,7 +597,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in [c.strip() for c in args.configs.split(",") if c.strip()]:
         topology = builders[name]()
         results["configurations"][name] = measure(topology, args.conversations, args.duration,
-                                                  tuple(args.think), [p.strip() for p in args.phases.split(",")])
+                                                  tuple(args.think), [p.strip() for p in args.phases.split(",")],
+                                                  args.hostile_every, args.ab_window)
     results["targets"] = evaluate(results)
     out_dir = settings.var_dir / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)

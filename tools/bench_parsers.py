@@ -59,6 +59,7 @@ def parsers() -> dict[str, Callable[[str], Any]]:
     """Every parser that reads a person's text, by name (the order-reference parser is issue 14's)."""
     from assistant.commerce import bom, rfq, textparse
     from assistant.gateway import dialogue
+    from assistant.language import detect_language
     from assistant.retrieval.constraints import parse_constraints
 
     draft = [textparse.DraftPosition(1, "3S-1208", "Steckverschraubung 12 mm", "Push-in fitting 12 mm",
@@ -85,6 +86,7 @@ def parsers() -> dict[str, Callable[[str], Any]]:
         "bom.parse_bom (CSV)": quietly(lambda text: bom.parse_bom("list.csv", text.encode(), 2_000_000),
                                        bom.BomError),
         "dialogue.validate_payload": quietly(dialogue.validate_payload, dialogue.UnknownPayload),
+        "language.detect_language": lambda text: detect_language(text, fallback="de"),  # on the event loop
         "constraints.parse_constraints": parse_constraints,
     }
 

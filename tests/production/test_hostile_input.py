@@ -73,3 +73,32 @@ def test_no_personal_data_in_any_log_after_a_full_conversation(cluster: Cluster)
     assert logs, "the processes wrote no logs at all"
     for secret in (mail, "gerlinde.obermaier", phone, "987654", name, "Obermaier"):
         assert secret not in logs, f"{secret!r} found in the logs"
+
+
+def test_the_message_that_once_stalled_a_worker_does_not_hold_up_another_conversation(cluster: Cluster) -> None:
+    """A digit, 1,900 spaces, a letter and an article number in an RFQ: 11.4 s of backtracking on the event loop
+    once (the turn got a 503, /healthz waited). Now it is answered like any turn while another conversation goes on."""
+    import threading
+    import time
+
+    hostile = Conversation(cluster)
+    assert "Wie viele Stück" in text_of(hostile.say(0, payload='/add_to_rfq{"sku":"3S-1208"}'))
+    other = Conversation(cluster, cluster_token("anna.mueller@mueller-maschinenbau.de"))
+    other.say(0, "Hallo")
+    result: dict[str, float | int] = {}
+
+    def send() -> None:
+        started = time.perf_counter()
+        result["status"] = hostile.post(0, "1" + " " * 1900 + "a 3S-1208").status_code
+        result["seconds"] = time.perf_counter() - started
+
+    thread = threading.Thread(target=send)
+    thread.start()
+    latencies = []
+    for text in ("Wo ist Auftrag 4711?", "Was kannst du?", "danke"):
+        started = time.perf_counter()
+        other.say(0, text)
+        latencies.append(time.perf_counter() - started)
+    thread.join(30)
+    assert result.get("status") == 200 and float(result["seconds"]) < 5.0, result
+    assert max(latencies) < 5.0, latencies
