@@ -67,7 +67,8 @@ def knowledge_outcome(private: Iterable[Mapping[str, Any]]) -> KnowledgeOutcome 
         if item.get("kind") != "knowledge" or not isinstance(item.get("answered"), bool):
             continue
         verdict = item.get("verdict") if item.get("verdict") in VERDICTS else None
-        raw_sources = item.get("sources") if isinstance(item.get("sources"), list) else []
+        listed = item.get("sources")
+        raw_sources: list[Any] = listed if isinstance(listed, list) else []
         sources = tuple(str(s)[:200] for s in raw_sources if isinstance(s, str) and s.strip())[:MAX_SOURCES]
         reason = item.get("reason") if isinstance(item.get("reason"), str) else None
         return KnowledgeOutcome(item["answered"], verdict, sources, reason[:60] if reason else None)

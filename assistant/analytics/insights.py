@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -84,7 +85,7 @@ def load_totals(database: Database, p: Period) -> Totals:
     after_months = _next_month(p.end) if _next_month(p.end) - timedelta(days=1) == p.end else p.end.replace(day=1)
     values: dict[tuple[str, str, str], int] = {}
     with database.session() as s:
-        parts = []
+        parts: list[tuple[Any, Any, date, date]] = []
         if first_month < after_months:
             parts.append((AnalyticsMonthly, AnalyticsMonthly.month, first_month, after_months - timedelta(days=1)))
             days = [(p.start, first_month - timedelta(days=1)), (after_months, p.end)]

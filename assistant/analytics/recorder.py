@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from assistant.analytics.events import (
@@ -110,7 +110,7 @@ class Batch:
         dialect = self.session.get_bind().dialect.name
         if dialect == "sqlite":
             # A write statement takes SQLite's write lock now, before the state below is read.
-            self.session.execute(AnalyticsDaily.__table__.update().where(AnalyticsDaily.value < 0).values(value=0))
+            self.session.execute(update(AnalyticsDaily).where(AnalyticsDaily.value < 0).values(value=0))
         if starts:
             self._insert_missing(list(starts.values()), dialect)
         if ids:
@@ -238,22 +238,20 @@ class Batch:
     # -------------------------------------------------------------- writing
     def write(self) -> None:
         if self.new_turns:
-            self.session.execute(AnalyticsTurn.__table__.insert(), self.new_turns)
+            self.session.execute(insert(AnalyticsTurn), self.new_turns)
         self.session.flush()  # the conversation objects are tracked by the session: their changes go out here
-        rows = [{"day": d, "touchpoint": tp, "language": lang, "metric": m, "value": v}
-                for (d, tp, lang, m), v in sorted(self.delta.values.items()) if v]
-        if not rows:
-            return
         months: dict[tuple[date, str, str, str], int] = {}
-        for r in rows:
-            key = (r["day"].replace(day=1), r["touchpoint"], r["language"], r["metric"])
-            months[key] = months.get(key, 0) + r["value"]
-        monthly = [{"month": mo, "touchpoint": tp, "language": lang, "metric": m, "value": v}
-                   for (mo, tp, lang, m), v in sorted(months.items()) if v]
-        insert = _dialect_insert(self.session.get_bind().dialect.name)
-        for table, key, values in ((AnalyticsDaily, "day", rows), (AnalyticsMonthly, "month", monthly)):
-            stmt = insert(table)
-            stmt = stmt.on_conflict_do_update(index_elements=[key, "touchpoint", "language", "metric"],
+        for (day, tp, lang, metric), value in self.delta.values.items():
+            key = (day.replace(day=1), tp, lang, metric)
+            months[key] = months.get(key, 0) + value
+        upsert = _dialect_insert(self.session.get_bind().dialect.name)
+        tables: list[tuple[Any, str, dict[tuple[date, str, str, str], int]]] = [
+            (AnalyticsDaily, "day", self.delta.values), (AnalyticsMonthly, "month", months)]
+        for table, period_key, counters in tables:
+            values: list[dict[str, Any]] = [{period_key: d, "touchpoint": tp, "language": lang, "metric": m, "value": v}
+                                            for (d, tp, lang, m), v in sorted(counters.items()) if v]
+            stmt = upsert(table)
+            stmt = stmt.on_conflict_do_update(index_elements=[period_key, "touchpoint", "language", "metric"],
                                               set_={"value": table.value + stmt.excluded.value})
             if values:
                 self.session.execute(stmt, values)

@@ -18,6 +18,7 @@ from sqlalchemy import delete, or_, select
 from assistant import clock
 from assistant.analytics.events import LANGUAGES, TOUCHPOINTS, AnalyticsConversation, AnalyticsTurn, ReviewCase
 from assistant.analytics.redaction import MAX_COMMENT_CHARS, redact
+from assistant.analytics.retention import deleted
 from assistant.commerce.db import Database
 from assistant.errors import InvalidInput, NotFound
 
@@ -148,7 +149,7 @@ def cases(database: Database, limit: int = 1000) -> list[ReviewCase]:
 
 def delete_case(database: Database, case_id: int) -> bool:
     with database.session() as s:
-        return bool(s.execute(delete(ReviewCase).where(ReviewCase.id == case_id)).rowcount)
+        return deleted(s, delete(ReviewCase).where(ReviewCase.id == case_id)) > 0
 
 
 def export_yaml(rows: list[ReviewCase], today: date | None = None) -> str:
