@@ -153,33 +153,39 @@ def delete_case(database: Database, case_id: int) -> bool:
 
 
 def export_yaml(rows: list[ReviewCase], today: date | None = None) -> str:
-    """Cases as questions of the answer evaluation (tests/eval/answers.yml), facts left for the content team.
+    """Cases as questions of the answer evaluation (tests/eval/answers.yml and its README), to be completed.
 
-    A wrong answer becomes a "fact" case (the documents hold the fact; the answer must state it); missing content a
-    "silent" case (until the content exists, the honest answer is "not specified"). Every second case goes to the
-    frozen split, so that no change is tuned on all of the team's findings.
+    A wrong answer becomes a "fact" question naming the documents the answer cited (the content team adds the facts
+    the answer must state); missing content a "silent" one (until the content exists the honest answer is "not
+    specified"; the team adds the ``absent`` patterns). The editor's note and the cited documents go into a
+    ``# judgement:`` line above the question, as the README asks for decisions. Splits alternate within each
+    language and kind, "tune" first; ids are ``review-<case>`` until the team gives them the next free
+    ``a-<lang>-<nnn>``.
     """
-    questions = []
+    seen: dict[tuple[str, str], int] = {}
+    blocks = []
     for case in sorted(rows, key=lambda r: r.id):
         silent = case.category == "missing_content"
+        kind = "silent" if silent else "fact"
         try:
             docs = [str(d) for d in json.loads(case.sources or "[]")]
         except ValueError:
             docs = []
-        entry: dict[str, Any] = {"id": f"review-{case.id}", "q": case.question, "lang": case.language,
-                                 "kind": "silent" if silent else "fact", "split": "frozen" if case.id % 2 == 0
-                                 else "tune"}
+        group = (case.language, kind)
+        seen[group] = seen.get(group, 0) + 1
+        entry: dict[str, Any] = {"id": f"review-{case.id}", "q": case.question, "lang": case.language, "kind": kind,
+                                 "split": "tune" if seen[group] % 2 else "frozen"}
         if case.sku:
             entry["page_sku"] = case.sku
-        entry["docs"] = docs
-        entry["facts"] = []
+        entry.update({"docs": [] if silent else docs, "facts": [], "forbidden": []})
         if silent:
-            entry["not_specified"] = True
-        if case.note:
-            entry["note"] = case.note
-        questions.append(entry)
+            entry.update({"not_specified": True, "absent": []})
+        label = "missing content" if silent else "wrong answer"
+        note = " ".join((case.note or "").split())
+        cited = f"; the answer cited {', '.join(docs)}" if docs else ""
+        judgement = f"# judgement: review case {case.id} ({label}){': ' + note if note else ''}{cited}"
+        blocks.append(judgement + "\n" + yaml.safe_dump([entry], allow_unicode=True, sort_keys=False, width=110))
     header = (f"# Cases filed in the conversation review (/admin/review), exported {today or clock.today()}.\n"
-              "# Fill in `facts` (lists of regex alternatives the answer must contain) before adding them to\n"
-              "# tests/eval/answers.yml; `note` is the editor's finding.\n")
-    return header + yaml.safe_dump({"questions": questions}, allow_unicode=True, sort_keys=False, width=110)
-
+              "# To add one to tests/eval/answers.yml: give it the next free id a-<lang>-<nnn>, fill in `facts`\n"
+              "# (fact) or `absent` (silent) as tests/eval/README.md describes, and check the split balance.\n")
+    return header + "questions:\n" + "".join(blocks)
