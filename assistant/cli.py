@@ -13,7 +13,7 @@ from assistant import privacy_cli
 from assistant.commerce import cli as commerce_cli
 from assistant.commerce import demo_people, mailsink
 from assistant.retrieval import cli as retrieval_cli
-from assistant.settings import get_settings
+from assistant.settings import get_settings, is_loopback_host
 
 
 def _cmd_token(args: argparse.Namespace) -> int:
@@ -41,8 +41,13 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     settings = get_settings()
+    host = args.host or settings.host
+    if settings.is_development and not is_loopback_host(host):
+        print(f"assistant serve: the development profile only binds to loopback, not {host} (its secrets are "
+              "public); set ASSISTANT_PROFILE=production with real secrets", file=sys.stderr)
+        return 2
     uvicorn.run(
-        "assistant.gateway.app:create_app", factory=True, host=args.host or settings.host,
+        "assistant.gateway.app:create_app", factory=True, host=host,
         port=args.port or settings.port, workers=args.workers or settings.workers, access_log=False,
         proxy_headers=False,  # X-Forwarded-For is read by the app, from trusted proxies only (gateway/ratelimit.py)
     )

@@ -144,7 +144,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _enforce_non_default_secrets(self) -> Settings:
         if self.profile != "production":
-            if not _is_loopback(self.host):
+            if not is_loopback_host(self.host):
                 raise InsecureSettings(
                     f"the development profile only binds to loopback (ASSISTANT_HOST={self.host}): its secrets are "
                     "public, so anyone who reaches it can mint a token for any customer; set ASSISTANT_PROFILE="
@@ -197,7 +197,7 @@ class Settings(BaseSettings):
         return self.profile == "development"
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback_host(host: str) -> bool:
     if host.strip().lower() == "localhost":
         return True
     try:

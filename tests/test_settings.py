@@ -92,3 +92,10 @@ def test_the_rasa_token_can_come_from_a_file(tmp_path) -> None:
     assert Settings(rasa_token_file=path).rasa_token.get_secret_value() == "rasa-token-from-a-file-0123456789"
     with pytest.raises(ValueError, match="RASA_TOKEN_FILE"):
         Settings(rasa_token_file=tmp_path / "missing")
+
+
+def test_assistant_serve_refuses_a_public_host_in_development(capsys) -> None:
+    from assistant.cli import main
+
+    assert main(["serve", "--host", "0.0.0.0"]) == 2
+    assert "loopback" in capsys.readouterr().err
