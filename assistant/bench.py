@@ -195,7 +195,7 @@ def measure_configuration(name: str, env: dict[str, str], turns: int, concurrent
     user = find_user("anna.mueller@mueller-maschinenbau.de")
     assert user is not None
     token = mint_token(sub=user.id, customer=user.customer, roles=user.roles, locale=user.locale, name=user.name,
-                       ttl_s=7200)
+                       ttl_s=3600)  # the longest a token may live (ASSISTANT_JWT_MAX_LIFETIME_S)
     try:
         pids = {name: proc.pid for name, proc in stack.processes.items()}
         before = {name: cpu_seconds(pid) for name, pid in pids.items()}

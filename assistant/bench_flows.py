@@ -127,7 +127,7 @@ def run_backend(backend: str, orders: int, rounds: int) -> dict[str, Any]:
     user = find_user(BUYER)
     assert user is not None
     token = mint_token(sub=user.id, customer=user.customer, roles=user.roles, locale=user.locale, name=user.name,
-                       ttl_s=7200)
+                       ttl_s=3600)  # the longest a token may live (ASSISTANT_JWT_MAX_LIFETIME_S)
     try:
         pids = {name: proc.pid for name, proc in stack.processes.items()}
         cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}

@@ -23,6 +23,10 @@ def _cmd_token(args: argparse.Namespace) -> int:
     if not settings.is_development:
         print("assistant token: only available in development (ASSISTANT_PROFILE=development)", file=sys.stderr)
         return 2
+    if args.ttl > settings.jwt_max_lifetime_s:
+        print(f"assistant token: --ttl at most {settings.jwt_max_lifetime_s} s (ASSISTANT_JWT_MAX_LIFETIME_S); a "
+              "longer-lived token is refused by the app", file=sys.stderr)
+        return 2
     user = demo_people.find_user(args.user)
     if user is None:
         known = ", ".join(u.email for u in demo_people.USERS)

@@ -99,3 +99,11 @@ def test_assistant_serve_refuses_a_public_host_in_development(capsys) -> None:
 
     assert main(["serve", "--host", "0.0.0.0"]) == 2
     assert "loopback" in capsys.readouterr().err
+
+
+def test_assistant_token_refuses_a_lifetime_the_app_would_refuse(capsys) -> None:
+    from assistant.cli import main
+
+    assert main(["token", "--user", "anna.mueller@mueller-maschinenbau.de", "--ttl", "7200"]) == 2
+    assert "ASSISTANT_JWT_MAX_LIFETIME_S" in capsys.readouterr().err
+    assert main(["token", "--user", "anna.mueller@mueller-maschinenbau.de", "--ttl", "600"]) == 0
