@@ -171,7 +171,8 @@ class Batch:
         for step in flows:
             add(f"flow_{step.event}:{step.flow}")
             self._flow(conv, step.flow, step.event, e, add)
-        question = redact(" ".join(e.question.split()))[:MAX_QUESTION_CHARS] if e.question else None
+        # Only knowledge answers are reviewed: other turns keep no text at all (an RFQ step is a name or a company).
+        question = redact(" ".join(e.question.split()))[:MAX_QUESTION_CHARS] if e.question and knowledge else None
         self.new_turns.append({
             "created_at": utc(e.created_at), "day": day, "conversation": e.conversation, "first_message": first,
             "message_count": len(e.messages), "logged_in": e.logged_in, "language": e.language,
@@ -182,7 +183,7 @@ class Batch:
             "reason": knowledge.reason if knowledge else None,
             "sources": json.dumps(list(knowledge.sources)) if knowledge else None,
             "flows": " ".join(f"{s.flow}:{s.event}" for s in flows)[:200] or None,
-            "question": question or None, "reply": redact_messages(e.messages), "rating": None,
+            "question": question or None, "reply": redact_messages(e.messages) if knowledge else None, "rating": None,
         })
 
     def _flow(self, conv: AnalyticsConversation, flow: str, event: str, e: TurnEvent, add: Any) -> None:

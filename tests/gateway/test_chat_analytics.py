@@ -86,12 +86,13 @@ def test_touchpoint_and_identity_kind_without_the_person(client, rasa: FakeRasa,
     assert "u-1001" not in stored and "K-10001" not in stored and "mueller" not in stored.lower()
 
 
-def test_a_turn_without_a_payload_is_of_kind_other_and_buttons_are_no_questions(client, rasa: FakeRasa,
-                                                                                store) -> None:
-    cid = client.post("/api/chat", json={"message": "Hallo"}).json()["conversation_id"]
+def test_other_turns_are_counted_but_keep_no_text(client, rasa: FakeRasa, store) -> None:
+    rasa.reply = [{"recipient_id": "x", "custom": {"type": "text", "text": "Danke, Max Mustermann von Beispiel GmbH."}}]
+    cid = client.post("/api/chat", json={"message": "Max Mustermann, Beispiel GmbH"}).json()["conversation_id"]
     client.post("/api/chat", json={"payload": "/greet", "conversation_id": cid})
     first, second = turns(store)
-    assert (first.kind, first.question, second.kind, second.question) == ("other", "Hallo", "other", None)
+    assert (first.kind, first.question, first.reply, second.kind, second.question) == (
+        "other", None, None, "other", None)  # an RFQ step is a name or a company: only answers are reviewed
     assert second.first_message == 1  # counted over the messages the client saw, for thumbs
 
 
