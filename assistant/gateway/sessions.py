@@ -11,13 +11,22 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+from functools import lru_cache
 from pathlib import Path
+
+import redis
 
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
 REDIS_KEY = "assistant:admin-session-version"
+
+
+@lru_cache(maxsize=4)
+def _client(url: str) -> redis.Redis:
+    """One pooled client per Redis URL and process."""
+    return redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
 
 
 class SessionVersionUnavailable(Exception):
@@ -29,10 +38,8 @@ class SessionVersion:
         self._url = settings.shared_store_url
         self._path = settings.var_dir / "admin" / "session-version"
 
-    def _redis(self):  # type: ignore[no-untyped-def]
-        import redis
-
-        return redis.Redis.from_url(self._url, socket_timeout=1.0, socket_connect_timeout=1.0)
+    def _redis(self) -> redis.Redis:
+        return _client(self._url or "")
 
     def current(self) -> int:
         if self._url:

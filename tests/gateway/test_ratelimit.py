@@ -183,3 +183,12 @@ def test_logging_out_ends_the_session_in_every_browser(admin_app) -> None:
     replay.cookies.set("kb_admin", stolen, path="/admin")
     assert replay.get("/admin").status_code == 303
     assert _login(laptop, "admin").status_code == 303 and laptop.get("/admin").status_code == 200
+
+
+def test_the_session_version_is_shared_through_redis_by_every_replica() -> None:
+    from assistant.gateway.sessions import SessionVersion
+
+    settings = _redis_settings()
+    replica_a, replica_b = SessionVersion(settings), SessionVersion(settings)
+    before = replica_b.current()
+    assert replica_a.bump() == before + 1 and replica_b.current() == before + 1
