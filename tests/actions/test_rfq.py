@@ -234,7 +234,7 @@ async def test_the_chat_says_when_the_days_confirmations_to_an_address_are_used_
     replies = []
     for _ in range(CONFIRMATIONS_PER_ADDRESS_PER_DAY + 1):
         t = tracker("/affirm", "affirm", language=language, slots={"rfq": {"draft": draft.to_dict()}})
-        dispatcher, events = await run(ActionRfqSubmit(catalogue=CATALOGUE, service=service), t)
+        dispatcher, _ = await run(ActionRfqSubmit(catalogue=CATALOGUE, service=service), t)
         replies.append(texts(dispatcher)[-1])
     assert all(said not in r for r in replies[:-1]) and said in replies[-1] and address in replies[-1]
     assert "RFQ-" in replies[-1]
