@@ -166,7 +166,9 @@ def make_limits(settings: Settings) -> RateLimits:
     url = settings.shared_store_url
     if url is None:
         return RateLimits(LruMemoryStorage())
-    return RateLimits(storage_from_string(url, socket_timeout=1.0, socket_connect_timeout=1.0))
+    storage = storage_from_string(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+    assert isinstance(storage, Storage)  # a redis:// URL gives the synchronous store
+    return RateLimits(storage)
 
 
 CLIENT_FACTOR = 5  # a logged-in person's client (often an office behind one address) may send this many times more
