@@ -100,5 +100,6 @@ def test_the_message_that_once_stalled_a_worker_does_not_hold_up_another_convers
         other.say(0, text)
         latencies.append(time.perf_counter() - started)
     thread.join(30)
-    assert result.get("status") == 200 and float(result["seconds"]) < 5.0, result
-    assert max(latencies) < 5.0, latencies
+    # generous for a loaded CI machine, and still well below the 11.4 s the message once took
+    assert result.get("status") == 200 and float(result["seconds"]) < 8.0, result
+    assert max(latencies) < 8.0, latencies
