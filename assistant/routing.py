@@ -15,7 +15,8 @@ _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae
 
 # A message that asks: it ends with "?" or starts with a question word.
 QUESTION_START = re.compile(
-    r"^(?:wie|was|welche\w*|wann|wo|woher|wohin|warum|wieso|weshalb|wer|wen|wem|wessen|gibt|kann|koennen|"
+    r"^(?:wie|was|welche\w*|wann|wo|woher|wohin|warum|wieso|weshalb|wer|wen|wem|wessen|bis wann|ab wann|"
+    r"ab welche\w*|bis zu welche\w*|wieviel\w*|gibt|kann|koennen|"
     r"muss|muessen|darf|duerfen|ist|sind|hat|haben|habt|bieten|liefern|versenden|braucht|brauche|"
     r"how|what|which|when|where|why|who|whom|whose|is|are|do|does|did|can|could|may|must|should|will|would|"
     r"have|has)\b"
@@ -40,16 +41,17 @@ STATUS = re.compile(
     r"\b(?:status|stand|wo|where|wann kommt|when will|when does|arrive\w*|angekommen|verschickt|versendet|shipped|"
     r"dispatched|unterwegs|offen\w*|open|wartet|waiting|pending|ausstehend\w*)\b"
 )
-# Article, order, delivery, invoice and batch numbers: the message is about a particular thing.
-ARTICLE_OR_DOCUMENT = re.compile(
-    r"\b[A-Za-z0-9]{2,5}-\d{3,4}(?:-[0-9A-Za-z]{1,3})?\b|\b(?:lieferung|delivery|lieferschein|rechnung|invoice|"
-    r"charge|batch|auftrag|bestellung|order)\s?(?:nr\.?|no\.?|nummer|number|#)?\s?[A-Z0-9-]*\d{3,}|#\s?\d{3,}",
+# Order, delivery, invoice and batch numbers: the message is about the buyer's own documents.
+DOCUMENT_NUMBER = re.compile(
+    r"\b(?:lieferung|delivery|lieferschein|rechnung|invoice|charge|batch|auftrag|bestellung|order)\s?"
+    r"(?:nr\.?|no\.?|nummer|number|#)?\s?[A-Z0-9-]*\d{3,}|#\s?\d{3,}",
     re.IGNORECASE,
 )
+ARTICLE = re.compile(r"\b[A-Za-z0-9]{2,5}-\d{3,4}(?:-[0-9A-Za-z]{1,3})?\b")
 # Words that make "talk to a person", "quote" or "finder" requests what they say, whatever else the message asks.
 HUMAN = re.compile(
     r"\b(?:mensch\w*|person|persoenlich\w*|mitarbeiter\w*|berater\w*|kolleg\w*|ansprechpartner\w*|vertrieb\w*|"
-    r"rueckruf\w*|zurueckruf\w*|anruf\w*|telefon\w*|human|agent|someone|somebody|call me|call back|callback|"
+    r"rueckruf\w*|zurueckruf\w*|anruf\w*|telefon\w*|human|agent|call me|call back|callback|"
     r"talk to|speak to|speak with|talk with|sales team|sales rep\w*|salesperson)\b"
 )
 QUOTE = re.compile(r"\b(?:angebot\w*|quote|quotation|rfq|anfrage\w*|kostenvoranschlag)\b")
@@ -72,10 +74,12 @@ def is_question(text: str) -> bool:
     return folded.endswith("?") or bool(QUESTION_START.match(folded))
 
 
-def about_own_business(text: str) -> bool:
-    """The buyer's own orders, documents or articles, or a request to do something: not a general question."""
+def about_own_business(text: str, articles_count: bool = True) -> bool:
+    """The buyer's own orders or documents, or a request to do something: not a general question. An article
+    number counts too unless ``articles_count`` is False (for order status, "kv-Wert vom SV-520-08?" is a product
+    question; for a datasheet or price request the article is what is asked for)."""
     folded = fold(text).strip(" ¿!.,")
-    if ARTICLE_OR_DOCUMENT.search(text):
+    if DOCUMENT_NUMBER.search(text) or (articles_count and ARTICLE.search(text)):
         return True
     how_to = bool(HOW_TO.match(folded))
     if REQUEST.search(folded) and not how_to:

@@ -94,6 +94,8 @@ class ActionRequestDocument(KnowledgeDetour, AssistantAction):
     not_found_key = "orders_docs_none"
     invalid_input_key = "orders_invalid"
 
+    articles_are_requests = True  # "Datenblatt 3S-1208?" asks for the article's document or price
+
     def __init__(
         self,
         documents: DocumentService | None = None,

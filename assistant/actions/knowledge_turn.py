@@ -24,10 +24,15 @@ from assistant.retrieval.models import IndexNotBuilt, KnowledgeAnswer
 from assistant.retrieval.service import KnowledgeService, get_knowledge_service
 
 
-def knowledge_question(text: str, language: str, entities: tuple[str, ...] = ()) -> bool:
+def knowledge_question(
+    text: str, language: str, entities: tuple[str, ...] = (), articles_count: bool = True,
+) -> bool:
     """A question about how things are (products, terms, shipping), not about the buyer's own orders or
-    documents and not a request to do something (assistant/routing.py, plus the order-reference parser)."""
-    if entities or not routing.is_question(text) or routing.about_own_business(text):
+    documents and not a request to do something (assistant/routing.py, plus the order-reference parser).
+    ``articles_count``: whether naming an article makes it a request (datasheets, prices) or not (status)."""
+    if not articles_count:
+        entities = tuple(e for e in entities if e != "sku")
+    if entities or not routing.is_question(text) or routing.about_own_business(text, articles_count):
         return False
     ref = parse_order_reference(text, clock.now(), language)
     anchored = ref.order_number or ref.po_reference or ref.date_from or ref.date_to or ref.latest or ref.skip \
@@ -52,9 +57,10 @@ def send_answer(reply: Reply, answer: KnowledgeAnswer) -> None:
 
 async def answered_instead(
     service: KnowledgeService, text: str, turn: Turn, reply: Reply, entities: tuple[str, ...] = (),
+    articles_count: bool = True,
 ) -> bool:
     """Answer a misrouted knowledge question; False (nothing sent) when the action should go on."""
-    if not text or text.startswith("/") or not knowledge_question(text, turn.language, entities):
+    if not text or text.startswith("/") or not knowledge_question(text, turn.language, entities, articles_count):
         return False
     try:
         answer = await ask_knowledge(service, text, turn)
@@ -74,9 +80,11 @@ class KnowledgeDetour:
     """
 
     detour_knowledge: KnowledgeService | None = None
+    articles_are_requests = False  # True where naming an article asks for it (datasheets, prices, quick order)
 
     async def answered_elsewhere(self, tracker: Tracker, turn: Turn, reply: Reply) -> bool:
         latest = tracker.latest_message or {}
         text = str(latest.get("text") or "").strip()[:2000]
         entities = tuple(str(e.get("entity")) for e in latest.get("entities") or [] if isinstance(e, dict))
-        return await answered_instead(self.detour_knowledge or get_knowledge_service(), text, turn, reply, entities)
+        return await answered_instead(self.detour_knowledge or get_knowledge_service(), text, turn, reply, entities,
+                                      self.articles_are_requests)

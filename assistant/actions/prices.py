@@ -58,6 +58,8 @@ class ActionPriceList(KnowledgeDetour, AssistantAction):
     not_found_key = "orders_prices_none"
     invalid_input_key = "orders_prices_ask"
 
+    articles_are_requests = True  # "Datenblatt 3S-1208?" asks for the article's document or price
+
     def __init__(self, prices: PriceService | None = None) -> None:
         self._prices = prices
 

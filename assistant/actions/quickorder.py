@@ -120,6 +120,8 @@ def _safe_sku(value: str | None) -> str:
 class ActionQuickOrder(KnowledgeDetour, DraftAction):
     not_found_key = "orders_invalid"
 
+    articles_are_requests = True  # "Datenblatt 3S-1208?" asks for the article's document or price
+
     def name(self) -> str:
         return "action_quick_order"
 

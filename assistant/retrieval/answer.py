@@ -198,6 +198,7 @@ def condition_label(kind: str, value: str, glossary: Glossary, lang: str) -> str
 
 def verdict_answer(
     question: Question, verdict: Verdict, glossary: Glossary, sources: list[Hit], lang: str,
+    alternatives: tuple[Product, ...] = (),
 ) -> PartAnswer:
     subject = subject_name(question, verdict.articles, lang)
     lines = [check_line(c, glossary, lang) for c in verdict.checks]
@@ -207,11 +208,12 @@ def verdict_answer(
     lead = render(
         "verdict", lang, verdict=verdict.verdict, subject=subject, checks=lines, unknown=unknown,
         failing=failing, restriction=_restriction(restricted, lang),
+        alternatives=[f"{p.sku} {p.name(lang)}" for p in alternatives],
     )
     mapped = {"yes": "yes", "no": "no", "only_if": "only_if", "unknown": "not_specified"}[verdict.verdict]
     return PartAnswer(
         question, "verdict", answered=verdict.verdict != "unknown", lead=lead, sources=sources,
-        products=[(None, p) for p in verdict.articles[:3]], verdict=mapped,
+        products=[(None, p) for p in (*alternatives, *verdict.articles)][:3], verdict=mapped,
         reason=None if verdict.verdict != "unknown" else "not_specified",
     )
 
@@ -272,7 +274,7 @@ def merge(answers: list[PartAnswer], missing: list[str], glossary: Glossary, lan
 
 
 # What the catalogue row says for a property (the catalogue is the source of truth for these numbers).
-_ROW_PROPERTIES = ("lead_time", "minimum_order", "successor", "temperature", "pressure", "material", "seal",
+_ROW_PROPERTIES = ("lead_time", "min_quantity", "successor", "temperature", "pressure", "material", "seal",
                    "certification")
 
 
@@ -282,7 +284,7 @@ def _row_value(product: Product, concept: str, lang: str) -> str | None:
             if product.lead_time_days == 0:
                 return label("value", "from_stock", lang)
             return label("value", "working_days", lang, days=product.lead_time_days)
-        case "minimum_order":
+        case "min_quantity":
             return f"{product.min_order_qty} {label('unit', product.price_unit, lang)}"
         case "successor":
             if product.active:
@@ -301,11 +303,13 @@ def _row_value(product: Product, concept: str, lang: str) -> str | None:
     return None
 
 
-def catalogue_answer(question: Question, articles: list[Product], glossary: Glossary, lang: str) -> PartAnswer | None:
+def catalogue_answer(
+    question: Question, articles: list[Product], glossary: Glossary, lang: str, group: frozenset[str],
+) -> PartAnswer | None:
     """A property of named articles that the catalogue row holds (lead time, minimum order, successor,
     temperature, pressure, materials, approvals): answered from the row, per article where they differ."""
-    asked = [a for a in question.asked if a in _ROW_PROPERTIES]
-    if not asked or len(asked) != len([a for a in question.asked if a != "price"]) or not articles:
+    asked = [a for a in question.asked if a in group and a in _ROW_PROPERTIES]
+    if not asked or len(asked) != len(group - {"duration"}) or "price" in group or not articles:
         return None
     if not (question.skus or question.series) or len(articles) > 12:
         return None

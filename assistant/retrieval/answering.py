@@ -32,13 +32,26 @@ from assistant.retrieval.constraints import Constraints, ProductMatch, match_pro
 from assistant.retrieval.evidence import Evidence, Scored, Unit
 from assistant.retrieval.index import LoadedIndex
 from assistant.retrieval.models import Chunk, Hit, KnowledgeAnswer, Product
-from assistant.retrieval.question import MEDIA_CONCEPTS, Catalogue, Question, parse_question
-from assistant.retrieval.suitability import check
+from assistant.retrieval.question import MEDIA_CONCEPTS, PRODUCT_KINDS, Catalogue, Question, parse_question
+from assistant.retrieval.suitability import Verdict, check
 from assistant.retrieval.tokenize import fold
 
 QUOTABLE = ("datasheet", "use_case", "faq", "guide", "certificate")
 MIN_COVERAGE = 0.34  # a general question: this share of its rarity-weighted words in the chosen passage
 MIN_VALUE_SCORE = 0.9  # a value question: the chosen passage names the property and scores at least this
+# "Welchen Biegeradius …", "wie hoch …", "what is the …", "how much …": a value is asked, so a sentence that
+# names the property without a number does not answer it.
+_HOW_MUCH = re.compile(
+    r"^(?:\W*)(?:welche[nmrs]?|wie (?:hoch|gross|viel|viele|lange|weit|schnell|oft|fein|stark|klein)|wieviel\w*|"
+    r"was ist (?:der|die|das)|what(?:'s| is| are)|how (?:much|many|long|high|fast|often|far|big|small)|which|max|min)"
+)
+QUANTITIES = frozenset({
+    "temperature", "pressure", "min_pressure", "burst_pressure", "vacuum", "torque", "rated_torque", "bend_radius",
+    "insertion_depth", "tolerance", "surface_speed", "speed_limit", "hardness", "voltage", "load_rating",
+    "opening_pressure", "filtration", "noise", "roughness", "power", "switching_cycles", "switching_frequency",
+    "squeeze", "lead_time", "minimum_order", "min_quantity", "dimensions", "inner_diameter", "outer_diameter", "weight",
+    "rate_limit", "service_factor", "protection_class",
+})
 # Number-like words: "24", "92er", "6206", "2rs", "t10", "8m" (not "mm" values' units).
 _MARK = re.compile(r"(?<![a-z0-9])(?=[a-z]{0,3}\d)[a-z0-9]{1,8}(?![a-z0-9])")
 # A sentence that refers to the one before it.
@@ -101,9 +114,16 @@ class Answerer:
         return [u for h in hits if h.doc_type != "product" for u in self.evidence.units(h)]
 
     def _statements(self, articles: list[Product]) -> list[Unit]:
-        """Every unit of the articles' datasheets: the limits, notes and lists a suitability check reads."""
+        """Every unit of the articles' datasheets: the limits, notes and lists a suitability check reads, except
+        those about a sibling on the same sheet ("RV-100 nicht für Dampf" says nothing about the RV-300)."""
         ids = {p.datasheet_id for p in articles}
-        return self._units([h for doc in sorted(ids) for h in self._chunks_of.get(doc, [])])
+        units = self._units([h for doc in sorted(ids) for h in self._chunks_of.get(doc, [])])
+        own = {_prefix(p.sku) for p in articles}
+        siblings = {_prefix(p.sku) for p in self.loaded.products.values() if p.datasheet_id in ids} - own
+        if not siblings:
+            return units
+        others, mine = _prefix_pattern(siblings), _prefix_pattern(own)
+        return [u for u in units if not others.search(u.facts.folded) or mine.search(u.facts.folded)]
 
     # ------------------------------------------------------------------------------------------- parts
     def _articles(self, question: Question) -> list[Product]:
@@ -122,17 +142,38 @@ class Answerer:
         scored = self.evidence.score(question, units, vector)
         if question.kind == "suitability":
             articles = self._articles(question)
-            verdict = check(question, articles, self._statements(articles))
+            verdict = check(question, articles, self._statements(articles), self.glossary)
             sources = self._sources(scored, [c.evidence for c in verdict.checks if c.evidence], articles)
-            return verdict_answer(question, verdict, self.glossary, sources, lang)
+            return verdict_answer(question, verdict, self.glossary, sources, lang, self._alternatives(question,
+                                                                                                    verdict))
         if question.kind == "selection":
-            identified = self._identified(question) if question.cue else []
+            identified = (self._identified(question) or self._named(question)) if question.cue else []
             if identified:  # "Kann ich EPDM-O-Ringe mit Hydrauliköl verwenden?" is about one series
-                verdict = check(question, identified, self._statements(identified))
+                verdict = check(question, identified, self._statements(identified), self.glossary)
                 sources = self._sources(scored, [c.evidence for c in verdict.checks if c.evidence], identified)
-                return verdict_answer(question, verdict, self.glossary, sources, lang)
+                return verdict_answer(question, verdict, self.glossary, sources, lang,
+                                      self._alternatives(question, verdict))
             return self._selection(question, scored, lang)
         return self._value_or_general(question, scored, hits, lang)
+
+    def _alternatives(self, question: Question, verdict: Verdict) -> tuple[Product, ...]:
+        """After a "no": articles of the same kind whose catalogue row and datasheet pass every condition (the
+        RV-300 in stainless steel where the brass RV-100 is not for steam)."""
+        if verdict.verdict != "no" or not verdict.articles:
+            return ()
+        first = verdict.articles[0]
+        kinds = self._kinds(first)
+        asked = {p.sku for p in verdict.articles}
+        pool = [p for p in self.loaded.products.values() if p.active and p.sku not in asked
+                and p.family == first.family and self._kinds(p) == kinds]
+        found: list[Product] = []
+        for sheet in dict.fromkeys(p.datasheet_id for p in pool):
+            same = [p for p in pool if p.datasheet_id == sheet]
+            if check(question, same, self._statements(same), self.glossary).verdict == "yes":
+                found.extend(same[:2])
+            if len(found) >= 2:
+                break
+        return tuple(found[:2])
 
     def _identified(self, question: Question) -> list[Product]:
         """The articles a suitability question names by kind and material ("EPDM-O-Ringe", "Edelstahl-
@@ -140,8 +181,10 @@ class Answerer:
         c = question.constraints
         if not c.families or not (c.materials or c.seal_materials or (c.sizes and question.kind != "selection")):
             return []
+        # for a value question, a medium in the name ("Dampfschlauch DN25") says which article is meant too
         identity = Constraints(families=c.families, materials=c.materials, seal_materials=c.seal_materials,
-                               sizes=c.sizes if question.kind != "selection" else frozenset())
+                               sizes=c.sizes if question.kind != "selection" else frozenset(),
+                               media=c.media if question.kind != "selection" else frozenset())
         found = [m.product for m in match_products(identity, self.loaded.products.values()) if m.fits]
         found = self.of_kind(question, found)
         active = [p for p in found if p.active] or found
@@ -182,29 +225,36 @@ class Answerer:
         return found
 
     def _sources(self, scored: list[Scored], verdict_units: list[Unit], articles: list[Product] = ()) -> list[Hit]:
+        """A verdict's sources: the articles' datasheets and the documents whose statements decided it."""
         sheets = [self._chunks_of[d][0] for d in sorted({p.datasheet_id for p in articles}) if d in self._chunks_of]
-        out = sheets + [u.hit for u in verdict_units]
-        out += [s.unit.hit for s in scored[:3] if s.about_subject and not s.unit.facts.catalogue]
-        return out
+        return sheets + [u.hit for u in verdict_units]
 
     def _value_or_general(self, question: Question, scored: list[Scored], hits: list[Hit], lang: str) -> PartAnswer:
         articles = self._articles(question)
         candidates = [s for s in scored if not s.unit.facts.catalogue or _commercial(question)]
         if question.has_subject:
             candidates = [s for s in candidates if s.about_subject]
+        if question.skus:  # one article: its datasheet, or a passage that names it or its series
+            sheets = {p.datasheet_id for p in articles}
+            candidates = [s for s in candidates if s.unit.doc_id in sheets or s.unit.facts.skus & set(question.skus)
+                          or self.evidence.names_series(s.unit, question)]
         places = {c for c in question.concepts if self.glossary.is_entity(c)}
         if places:  # "Versand in die Schweiz": a passage about Germany and Austria does not answer it
             candidates = [s for s in candidates if places <= self.evidence.chunk_concepts(s.unit.hit)]
         if question.asked:
-            from_catalogue = catalogue_answer(question, articles, self.glossary, lang)
-            if from_catalogue is not None:
-                return from_catalogue
             answers: list[PartAnswer] = []
             missing: list[str] = []
+            quantity = bool(_HOW_MUCH.match(question.folded))
             for group in _asked_groups(question.asked)[:3]:
-                naming = [s for s in candidates if group <= s.unit.facts.concepts and s.score >= MIN_VALUE_SCORE]
+                from_catalogue = catalogue_answer(question, articles, self.glossary, lang, group)
+                if from_catalogue is not None:
+                    answers.append(from_catalogue)
+                    continue
+                naming = [s for s in candidates if group <= self.evidence.context_concepts(s.unit)
+                          and s.score >= MIN_VALUE_SCORE
+                          and (not quantity or not group & QUANTITIES or s.unit.facts.has_number)]
                 if not naming:
-                    missing.extend(group - {"price"} or group)
+                    missing.extend(group - MODIFIERS or group)
                     continue
                 best = naming[0]
                 passage = self._passage(best, scored)
@@ -248,8 +298,8 @@ class Answerer:
             chosen.insert(0, wrap(units[at - 1]))
         if at + 1 < len(units):
             nxt = units[at + 1]
-            if _REFERS_BACK.match(nxt.facts.folded) or ((group - {"price"}) & nxt.facts.concepts and \
-                    (not group & {"price"} or "price" in nxt.facts.concepts)):
+            if _REFERS_BACK.match(nxt.facts.folded) or ((group - MODIFIERS) & nxt.facts.concepts
+                                                         and group & MODIFIERS <= nxt.facts.concepts):
                 chosen.append(wrap(nxt))
         return chosen if len(chosen) > 1 else []
 
@@ -302,16 +352,19 @@ class Answerer:
         return selection_answer(question, matches, unchecked, quotes, sources, lang)
 
 
-# Glossary concepts that name a kind of article (read from the articles' names).
-PRODUCT_KINDS = frozenset({
-    "push_in_fitting", "tube_fitting", "coupling", "hose", "tube", "o_ring", "gasket", "shaft_seal", "ball_valve",
-    "check_valve", "solenoid_valve", "directional_valve", "flow_control", "silencer", "clamp", "dairy_fitting",
-    "flange", "elbow", "tee", "bearing", "jaw_coupling", "timing_belt", "actuator",
-})
 # Conditions the catalogue has no column for: a selection must say it did not check them.
 _UNCHECKABLE = (MEDIA_CONCEPTS - {"steam", "water", "compressed_air", "hydraulic_oil", "vacuum", "nitrogen", "dust",
                                   "food_contact"}) | {"atex_zone", "rotation", "dynamic", "under_pressure", "uv",
                                                       "service_life", "hardness", "bend_radius", "torque"}
+
+
+def _prefix(sku: str) -> str:
+    return sku.rsplit("-", 1)[0] if sku.count("-") >= 2 else sku.split("-", 1)[0]
+
+
+def _prefix_pattern(prefixes: set[str]) -> re.Pattern[str]:
+    parts = [r"[\s-]?".join(re.escape(x) for x in re.findall(r"[a-z]+|\d+", fold(p))) for p in sorted(prefixes)]
+    return re.compile(rf"(?<![a-z0-9])(?:{'|'.join(parts)})(?![a-z0-9])")
 
 
 def _as_hit(chunk: Chunk) -> Hit:
@@ -321,14 +374,19 @@ def _as_hit(chunk: Chunk) -> Hit:
                chunk.url, chunk.page, meta)
 
 
+MODIFIERS = frozenset({"price", "duration"})
+
+
 def _asked_groups(asked: tuple[str, ...]) -> list[frozenset[str]]:
-    """What one passage must name: each asked property on its own, except a price, which belongs to the thing
-    whose price is asked ("Was kostet der Versand?" needs a passage about shipping that states a price)."""
-    others = [a for a in asked if a != "price"]
-    if "price" in asked:
-        return [frozenset({"price", a}) for a in others] or [frozenset({"price"})]
+    """What one passage must name: each asked property on its own, except a price or a duration, which belong
+    to the thing they are asked of ("Was kostet der Versand?" needs a passage about shipping that states a
+    price, "How long does a parcel take?" one about shipping that states a time)."""
+    modifiers = frozenset(a for a in asked if a in MODIFIERS)
+    others = [a for a in asked if a not in MODIFIERS]
+    if modifiers:
+        return [modifiers | {a} for a in others] or [modifiers]
     return [frozenset({a}) for a in others]
 
 
 def _commercial(question: Question) -> bool:
-    return bool(set(question.asked) & {"lead_time", "price", "successor", "minimum_order", "shipping"})
+    return bool(set(question.asked) & {"lead_time", "price", "successor", "minimum_order", "min_quantity", "shipping"})

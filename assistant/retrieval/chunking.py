@@ -112,6 +112,7 @@ def chunk_markdown(doc: Document, url: str, metadata: dict) -> list[Chunk]:
             sections[-1][1].append(line)
     chunks: list[Chunk] = []
     used: dict[str, int] = {}
+    taken: set[str] = set()
     for heading, body in sections:
         blocks = _blocks(body)
         if not blocks:
@@ -121,9 +122,20 @@ def chunk_markdown(doc: Document, url: str, metadata: dict) -> list[Chunk]:
         if used[base] > 1:
             base = f"{base}-{used[base]}"
         for n, piece in enumerate(_section_pieces(blocks)):
-            chunk_id = f"{doc.doc_id}#{base}" + (f"-{n + 1}" if n else "")
+            chunk_id = _unique(f"{doc.doc_id}#{base}" + (f"-{n + 1}" if n else ""), taken)
             chunks.append(_chunk(doc, chunk_id, heading or doc.title, piece, url, None, metadata))
     return chunks
+
+
+def _unique(chunk_id: str, taken: set[str]) -> str:
+    """Long headings share their 60-character slug, and a section's second piece ("-2") can meet the second
+    section of that slug ("-2"): two chunks with one id, and everything keyed by id mixed them up."""
+    candidate, n = chunk_id, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{chunk_id}~{n}"
+    taken.add(candidate)
+    return candidate
 
 
 def chunk_pdf(doc: Document, url: str, metadata: dict) -> list[Chunk]:

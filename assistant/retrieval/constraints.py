@@ -250,7 +250,11 @@ def parse_constraints(text: str) -> Constraints:
             temp_max = value if temp_max is None else max(temp_max, value)
 
     pressure = None
+    vacuum = False
     for m in _PRESSURE.finditer(raw):
+        if re.search(r"[-−–]\s?$", raw[max(0, m.start() - 2) : m.start()]):
+            vacuum = True  # "-0,8 bar" is a vacuum, not a working pressure
+            continue
         value = float(m.group(1).replace(",", "."))
         unit = m.group(2).lower()
         value = value * 0.0689476 if unit == "psi" else value * 10.0 if unit == "mpa" else value
@@ -296,7 +300,7 @@ def parse_constraints(text: str) -> Constraints:
     for m in _TUBE_ER.finditer(folded):
         sizes.add(f"{int(m.group(1))}mm")
 
-    media = set(_find_all(_MEDIA, folded))
+    media = set(_find_all(_MEDIA, folded)) | ({"vacuum"} if vacuum else set())
     industries = set(_find_all(_INDUSTRIES, folded))
     if "beverage" in media:
         industries.add("food_beverage")

@@ -36,8 +36,14 @@ _CATALOGUE_UNIT = re.compile(
     r"preise, lagerbestand und lieferzeit|prices, stock and lead time|ist abgekuendigt\. nachfolger|"
     r"is discontinued\. successor|\bab lager\b|\bfrom stock\b"
 )
+_TIME_SPAN = re.compile(
+    r"(?<![\d.,])\d+(?:[.,]\d+)?\s?(?:(?:-|–|bis|to)\s?\d+\s?)?(?:arbeitstag\w*|werktag\w*|tag\w*|days?|"
+    r"working days?|business days?|"
+    r"wochen?|weeks?|monat\w*|months?|jahr\w*|years?|stunden?|hours?|minuten?|minutes?|uhr\b|pm\b|am\b)|"
+    r"\b(?:eines|einem|one|same|selben|naechsten|next)\s(?:arbeitstag\w*|werktag\w*|tag\w*|working day|day)"
+)
 _MONEY = re.compile(r"\d\s?(?:€|eur\b)|(?:€|eur)\s?\d")
-_COMMERCIAL = frozenset({"lead_time", "price", "successor", "minimum_order", "shipping"})
+_COMMERCIAL = frozenset({"lead_time", "price", "successor", "minimum_order", "min_quantity", "shipping"})
 _NUMBER_UNIT = re.compile(
     r"(?<![\w.,])[-−–+]?\d+(?:[.,]\d+)?(?:\s?(?:…|\.\.\.|-|–|bis|to)\s?[-−–+]?\d+(?:[.,]\d+)?)?\s?"
     r"(?:°\s?c|bar|psi|mpa|nm|mm|m/s|m|%|v|w|a|kg|g|h|min|s|tage|arbeitstage|days|working days|shore a|"
@@ -106,6 +112,8 @@ class Evidence:
             concepts = {m.concept for m in self.glossary.mentions(folded)}
             if _MONEY.search(folded):
                 concepts.add("price")  # "8,90 € netto": a price, whatever the words around it
+            if _TIME_SPAN.search(folded):
+                concepts.add("duration")  # "2 Arbeitstage", "within 14 days": a time
             found = UnitFacts(
                 folded=folded,
                 tokens=frozenset(self.searcher.bm25.tokenizer.tokenize(text)),
@@ -119,31 +127,45 @@ class Evidence:
         return found
 
     def units(self, hit: Hit) -> list[Unit]:
-        texts = self._units_of.get(hit.chunk_id)
+        texts = self._units_of.get(hit.text)  # by text: ids of an index built before ids were unique may repeat
         if texts is None:
             texts = passage_units(hit.text)
-            self._units_of[hit.chunk_id] = texts
+            if len(self._units_of) < 200_000:
+                self._units_of[hit.text] = texts
         section = str(hit.metadata.get("section") or "")
         return [Unit(t, hit, self.facts(t, section)) for t in texts]
 
     def chunk_tokens(self, hit: Hit) -> frozenset[str]:
         """The words of a whole chunk with its section heading (where a passage comes from)."""
-        found = self._chunk_tokens.get(hit.chunk_id)
+        found = self._chunk_tokens.get(hit.text)
         if found is None:
             found = frozenset(self.searcher.bm25.tokenizer.tokenize(f"{hit.metadata.get('section', '')} {hit.text}"))
             if len(self._chunk_tokens) < 200_000:
-                self._chunk_tokens[hit.chunk_id] = found
+                self._chunk_tokens[hit.text] = found
         return found
 
     def chunk_concepts(self, hit: Hit) -> frozenset[str]:
         """The glossary concepts of a whole chunk with its title and section heading."""
-        found = self._chunk_concepts.get(hit.chunk_id)
+        key = f"{hit.title}\x00{hit.metadata.get('section', '')}\x00{hit.text}"
+        found = self._chunk_concepts.get(key)
         if found is None:
             text = fold(f"{hit.title} {hit.metadata.get('section', '')} {hit.text}")
             found = frozenset(m.concept for m in self.glossary.mentions(text))
             if len(self._chunk_concepts) < 200_000:
-                self._chunk_concepts[hit.chunk_id] = found
+                self._chunk_concepts[key] = found
         return found
+
+    def context_concepts(self, unit: Unit) -> frozenset[str]:
+        """A unit's concepts with those of its section heading ("Was regelt ein Rahmenvertrag?" › "Festpreise …
+        mit Materialteuerungsklausel" is about a framework contract's prices)."""
+        section = str(unit.hit.metadata.get("section") or "")
+        if not section:
+            return unit.facts.concepts
+        return unit.facts.concepts | self.facts(section).concepts
+
+    def names_series(self, unit: Unit, question: Question) -> bool:
+        pattern = _series_pattern(question.series)
+        return bool(pattern and pattern.search(unit.facts.folded))
 
     def idf(self, token: str) -> float:
         return self._idf.get(token, self._default_idf)

@@ -51,15 +51,19 @@ class Catalogue:
 
     @classmethod
     def of(cls, products: Mapping[str, Product]) -> Catalogue:
-        series: dict[str, set[str]] = {}
+        by_prefix: dict[str, set[str]] = {}
+        by_code: dict[str, set[str]] = {}
         written: dict[str, str] = {}
         for sku, p in products.items():
-            names = {p.series, sku.rsplit("-", 1)[0] if sku.count("-") >= 2 else sku.split("-", 1)[0]}
-            for name in names:
+            prefix = sku.rsplit("-", 1)[0] if sku.count("-") >= 2 else sku.split("-", 1)[0]
+            for name, target in ((prefix, by_prefix), (p.series, by_code)):
                 key = _squash(name)
                 if len(key) >= 2 and not key.isdigit():
-                    series.setdefault(key, set()).add(sku)
+                    target.setdefault(key, set()).add(sku)
                     written.setdefault(key, name)
+        # "3S" is the article-number prefix of the straight fittings; the catalogue's series code 3S also
+        # covers elbows and tees (3SL, 3ST). A name that is a prefix means the articles that carry it.
+        series = {**by_code, **by_prefix}
         return cls(products, {k: tuple(sorted(v)) for k, v in series.items()}, written)
 
     def series_in(self, folded: str) -> list[str]:
@@ -158,7 +162,8 @@ def parse_question(
                     # "… a return, and is there a fee?": the fee of the return
                     sub = replace(sub, asked=(*topic, *sub.asked), kind="value",
                                   search_text=f"{sub.search_text} {parsed[-1].text}")
-                if not sub.has_subject and question.has_subject:  # "... and what about its torque?"
+                names_own = sub.constraints.families or sub.concepts & PRODUCT_KINDS
+                if not sub.has_subject and question.has_subject and not names_own:  # "… and its torque?"
                     sub = replace(sub, skus=question.skus, series=question.series,
                                   series_names=question.series_names, subject_skus=question.subject_skus,
                                   kind=_kind(sub.folded, list(sub.asked), list(sub.conditions), sub.constraints,
@@ -190,17 +195,31 @@ def _given(c: Constraints) -> set[str]:
 
 _AND_QUESTION = re.compile(
     r"(?:,\s*|\s+)(?:und|and|sowie|ausserdem|außerdem|also|plus)\s+(?=(?:wie|was|welche\w*|wann|wo|ob|bis|ab|"
-    r"gibt|kann|muss|darf|ist|sind|hat|how|what|which|when|where|whether|is|are|can|do|does|will|who)\b)",
+    r"gibt|kann|muss|darf|ist|sind|hat|haelt|hält|passt|reicht|eignet|how|what|which|when|where|whether|is|are|can|"
+    r"do|does|will|who)\b)",
     re.IGNORECASE,
 )
 
 
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=\S)|\n+|\s*;\s*")
+
+
 def _parts(raw: str) -> list[str]:
     """Several questions in one message: split where each piece is a question of its own ("…? …?", "… und
-    welche …", "…, and how …")."""
-    pieces = [q.strip() for p in _SPLIT.split(raw) if p and p.strip() for q in _AND_QUESTION.split(p) if q.strip()]
-    questions = [p for p in pieces if len(p) > 8 and (p.endswith("?") or _QUESTION_WORD.search(fold(p)))]
-    return questions if len(questions) > 1 and len(questions) == len(pieces) else [raw]
+    welche …", "…, and how …"). A statement ("Wir haben eine Abfüllanlage, CIP bei 85 °C.") is the context of
+    every question after it, so each part carries it."""
+    context: list[str] = []
+    parts: list[str] = []
+    for sentence in (x.strip() for x in _SENTENCE.split(raw)):
+        if not sentence:
+            continue
+        if not (sentence.endswith("?") or _QUESTION_WORD.match(fold(sentence))):
+            context.append(sentence)
+            continue
+        for piece in (p.strip(" ,") for p in _AND_QUESTION.split(sentence)):
+            if len(piece.split()) >= 2:
+                parts.append(" ".join([*context, piece]))
+    return parts if len(parts) > 1 else [raw]
 
 
 def _conditions(folded: str, c: Constraints, concepts: frozenset[str]) -> list[Condition]:
@@ -239,11 +258,17 @@ MEDIA_CONCEPTS = frozenset({
     "acid", "ammonia", "glycol", "phosphate_ester", "brake_fluid", "nitrogen", "food_contact", "dust", "outdoor",
     "uv", "vacuum",
 })
+# Glossary concepts that name a kind of article (read from the articles' names).
+PRODUCT_KINDS = frozenset({
+    "push_in_fitting", "tube_fitting", "coupling", "hose", "tube", "o_ring", "gasket", "shaft_seal", "ball_valve",
+    "check_valve", "solenoid_valve", "directional_valve", "flow_control", "silencer", "clamp", "dairy_fitting",
+    "flange", "elbow", "tee", "bearing", "jaw_coupling", "timing_belt", "actuator",
+})
 # A catalogue media code and the glossary concept that says the same.
 CODE_CONCEPT = {"steam": "steam", "water": "water", "air": "compressed_air", "hydraulic_oil": "hydraulic_oil",
                 "vacuum": "vacuum", "dust": "dust", "inert_gas": "nitrogen"}
-MOTION_CONCEPTS = frozenset({"rotation", "dynamic", "under_pressure", "shut_off", "control", "dry_running",
-                             "abrasion", "isolating_barrier"})
+MOTION_CONCEPTS = frozenset({"rotation", "dynamic", "under_pressure", "residual_pressure", "shut_off", "control",
+                             "dry_running", "abrasion", "isolating_barrier"})
 
 
 _OPEN = re.compile(r"^(?:\W*)(?:welche\w*|was|wie|wieviel\w*|wer|wo|wann|which|what|what's|how|who|where|when)\b")

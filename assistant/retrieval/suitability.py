@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from assistant.retrieval.constraints import Constraints, check_product
 from assistant.retrieval.evidence import Unit
+from assistant.retrieval.glossary import Glossary
 from assistant.retrieval.models import Product
 from assistant.retrieval.question import Condition, Question
 
@@ -112,7 +113,9 @@ def _zone_lists(folded: str) -> set[int]:
     return zones
 
 
-def check(question: Question, articles: Iterable[Product], statements: list[Unit]) -> Verdict:
+def check(
+    question: Question, articles: Iterable[Product], statements: list[Unit], glossary: Glossary | None = None,
+) -> Verdict:
     """Check every condition of the question for the articles (all of one series, or the named ones)."""
     products = [p for p in articles]
     checks: list[Check] = []
@@ -131,7 +134,7 @@ def check(question: Question, articles: Iterable[Product], statements: list[Unit
             checks.append(_catalogue_check(condition, question, products, statements, onlys))
     for condition in question.conditions:
         if condition not in identity:
-            checks.append(_check_one(condition, question, products, statements, negatives, onlys))
+            checks.append(_check_one(condition, question, products, statements, negatives, onlys, glossary))
     if any(c.status == "fails" for c in checks):
         verdict = "no"
     elif any(c.status == "unknown" for c in checks):
@@ -150,7 +153,7 @@ def _range(values: list[float]) -> str:
 
 def _check_one(
     condition: Condition, question: Question, products: list[Product], statements: list[Unit],
-    negatives: list[Unit], onlys: list[Unit],
+    negatives: list[Unit], onlys: list[Unit], glossary: Glossary | None = None,
 ) -> Check:
     kind = condition.kind
     if kind in ("temperature_max", "temperature_min", "pressure", "certification", "material", "seal", "size"):
@@ -160,13 +163,17 @@ def _check_one(
         concept = next((c for c, codes in _MEDIUM_CODES.items() if condition.value in codes), condition.value)
     words = {concept}
     for unit in negatives:
-        if words & unit.facts.concepts and _triggered(unit, question):
+        if words & unit.facts.concepts and _triggered(unit, question) and _negated(unit, concept, glossary):
             return Check(condition, "fails", "", unit)
         if kind == "zone" and condition.number is not None and int(condition.number) in _zone_lists(unit.facts.folded):
             return Check(condition, "fails", "", unit)
     for unit in onlys:
         if words & unit.facts.concepts and _triggered(unit, question):
             return Check(condition, "only_if", "", unit)
+    for unit in statements:  # "Can be connected against residual pressure", "Vakuumleitungen bis -0,95 bar"
+        if words & unit.facts.concepts and _PERMITS.search(unit.facts.folded) and not (
+                unit in negatives and _negated(unit, concept, glossary)):
+            return Check(condition, "holds", "", unit)
     if kind == "zone":
         allowed: set[int] = set()
         source = None
@@ -188,6 +195,36 @@ def _check_one(
     if positive and kind == "medium_word" and any(_lists_media(u) for u in positive):
         return Check(condition, "holds", "", next(u for u in positive if _lists_media(u)))
     return Check(condition, "unknown", "")
+
+
+_PERMITS = re.compile(
+    r"\b(?:kann|koennen|can|may|darf|duerfen|zulaessig|erlaubt|allowed|permitted|possible|moeglich|geeignet|"
+    r"suitable|suited|bestaendig|resistant|bis|up to|approved|zugelassen)\b|\b(?:leitungen|lines)\b"
+)
+_CLAUSE = re.compile(r",\s|;\s|\s(?:aber|but|jedoch|however|sondern|whereas|while)\s|\s[–-]\s")
+
+
+def _negated(unit: Unit, concept: str, glossary: Glossary | None) -> bool:
+    """The clause that names the concept is the negative one: "Can be connected against residual pressure, but
+    never under system pressure" excludes system pressure, not residual pressure."""
+    if glossary is None:
+        return True
+    folded = unit.facts.folded
+    spans = [(m.start, m.end) for m in glossary.mentions(folded) if m.concept == concept]
+    if not spans:
+        return True
+    bounds = [0, *[m.end() for m in _CLAUSE.finditer(folded)], len(folded)]
+    for start, _ in spans:
+        lo = max(b for b in bounds if b <= start)
+        hi = min(b for b in bounds if b > start)
+        clause = folded[lo:hi]
+        if _NEGATIVE.search(clause):
+            return True
+        # a negation that governs the whole sentence before the clause ("Nicht für Dampf, Heißwasser oder …")
+        if lo > 0 and _NEGATIVE.search(folded[:lo]) and not _NEGATIVE.search(folded[lo:]) \
+                and not re.search(r"\b(?:aber|but|jedoch|however|sondern)\b", folded[lo - 8 : lo + 8]):
+            return True
+    return False
 
 
 def _lists_media(unit: Unit) -> bool:

@@ -87,3 +87,38 @@ def test_application_questions_never_quote_catalogue_or_stock_lines(kb) -> None:
         for marker in ("Status:", "lieferbar", "Packaging unit", "Verpackungseinheit", "Lagerbestand",
                        "Mindestbestellmenge", "Successor:"):
             assert marker not in text, (question, text)
+
+
+def test_the_clause_that_names_the_condition_decides(kb) -> None:
+    text, answer = reply(kb, "QC-420: can I connect it while there is still some residual pressure in the line?", "en")
+    assert text.startswith("Yes – series QC-420") and "against residual pressure" in text
+    text, _ = reply(kb, "Kann ich die QC-350 unter Druck kuppeln?", "de")
+    assert text.startswith("Nein – Serie QC-350")
+
+
+def test_a_no_names_an_article_that_passes_every_condition(kb) -> None:
+    text, answer = reply(kb, "RV-100 Rückschlagventil für Dampfkondensat ok?", "de")
+    assert text.startswith("Nein – Serie RV-100") and "Stattdessen passt" in text and "RV-300-08" in text
+    text, _ = reply(kb, "Is the QC-300 coupling suitable for 350 bar?", "en")
+    assert "Instead, according to the catalogue and data sheet: QC-350" in text
+
+
+def test_several_questions_in_one_message_are_each_answered(kb) -> None:
+    text, _ = reply(kb, "Anzugsmoment für 3S mit G1/4 und bis wieviel bar darf ich die 3S fahren?", "de")
+    assert "G1/4 7–9 Nm" in text and "15 bar" in text
+    text, _ = reply(kb, "What are your payment terms, and from which order value is shipping free?", "en")
+    assert "30 days" in text and "250" in text
+
+
+def test_article_properties_the_catalogue_holds_come_from_the_row(kb) -> None:
+    text, _ = reply(kb, "was ist die Lieferzeit vom Lager 6206-2RS?", "de")
+    assert text.startswith("Laut Katalog:") and "KL-6206-2RS: Lieferzeit 21 Arbeitstage" in text
+    text, _ = reply(kb, "minimum order quantity of the HS-2010-25 steam hose?", "en")
+    assert "HS-2010-25: minimum order quantity" in text or "Minimum order" in text
+
+
+def test_a_place_the_documents_do_not_cover_is_not_answered_with_another_places_value(kb) -> None:
+    text, answer = reply(kb, "Was kostet der Versand in die Schweiz?", "de")
+    assert "8,90" not in text and not answer.answered, text
+    text, _ = reply(kb, "How long does a parcel take to Austria?", "en")
+    assert "2 working days" in text

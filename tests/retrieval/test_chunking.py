@@ -98,3 +98,17 @@ def test_a_pdf_page_that_continues_a_section_keeps_its_heading():
     assert [(c.chunk_id, c.section) for c in chunks][1:] == [
         ("ds-dk#p2", "Technical data (S./p. 2)"), ("ds-dk#p2-2", "Technical data (S./p. 2)")
     ]
+
+
+def test_chunk_ids_are_unique_when_long_headings_share_their_slug() -> None:
+    """Real FAQ pages have a 66-character title heading: every section's slug was the same 60 characters, and a
+    section's second piece met the next section's id, so answers mixed up two passages."""
+    from assistant.retrieval.chunking import chunk_markdown
+    from assistant.retrieval.models import Document
+
+    title = "Delivery times, shipping, express delivery and partial deliveries"
+    long_table = "| a | b |\n|---|---|\n" + "\n".join(f"| {i} | x |" for i in range(30))
+    text = f"# {title}\n\n## First\n\n{long_table}\n\n## Second\n\nShort answer.\n\n## Third\n\nAnother one.\n"
+    doc = Document("faq-x", title, "faq", "en", text, "faq/x.md", "h")
+    ids = [c.chunk_id for c in chunk_markdown(doc, "https://x", {})]
+    assert len(ids) == len(set(ids)) > 3
