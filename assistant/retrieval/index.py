@@ -64,7 +64,7 @@ from assistant.retrieval.tokenize import Tokenizer, words
 from assistant.retrieval.urls import kb_url
 
 KEEP_VERSIONS = 3
-FORMAT = 6  # 2: units.json/units.npy; 3: glossary.json; 4, 5: sentences are not split after abbreviations; 6: unique chunk ids
+FORMAT = 6  # 2: units.json/units.npy; 3: glossary.json; 4, 5: no sentence ends after an abbreviation; 6: unique ids
 
 
 @dataclass

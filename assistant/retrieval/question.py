@@ -25,7 +25,9 @@ _SUITABILITY = re.compile(
     r"haelt\w*|kann ich|koennen wir|kann man|darf|duerfen|geht das|funktioniert|passt|"
     r"suitable|suited|can i use|can we use|could i use|could we use|can i run|can we run|can it|can they|"
     r"will it|will they|would it|does it|do they|is it ok|is it safe|ok for|okay for|approved for|rated for|"
-    r"compatible|work with|works with|handle|withstand|cope with|usable|allowed)\b"
+    r"compatible|work with|works with|handle|withstand|cope with|usable|allowed|survive\w*|ueberlebt|ueberstehen|"
+    r"resistant|resist|bestaendig|freigegeben|ok|okay|good for|fine for|fit for|klappt|moeglich|einsetzen|"
+    r"verwenden|nehmen|nutzen|betreiben|run|use)\b"
 )
 _SELECTION = re.compile(
     r"\b(?:welche[nmrs]?|which|what|suche|suchen|brauche|brauchen|benoetige|benoetigen|need|needs|looking for|"
@@ -256,7 +258,7 @@ def _conditions(folded: str, c: Constraints, concepts: frozenset[str]) -> list[C
 MEDIA_CONCEPTS = frozenset({
     "steam", "superheated_steam", "hot_water", "water", "compressed_air", "hydraulic_oil", "fats", "fuel", "solvent",
     "acid", "ammonia", "glycol", "phosphate_ester", "brake_fluid", "nitrogen", "food_contact", "dust", "outdoor",
-    "uv", "vacuum",
+    "uv", "vacuum", "seawater", "washdown",
 })
 # Glossary concepts that name a kind of article (read from the articles' names).
 PRODUCT_KINDS = frozenset({

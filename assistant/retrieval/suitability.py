@@ -162,14 +162,24 @@ def _check_one(
     if kind == "medium":  # a catalogue media code found by the constraint parser
         concept = next((c for c, codes in _MEDIUM_CODES.items() if condition.value in codes), condition.value)
     words = {concept}
+    # Every statement naming the condition, the most specific first: "Dampfreinigung nur kurzzeitig" answers
+    # "Dampfreinigung?" before "nicht für Dampf im Dauerbetrieb" does.
+    found: list[tuple[int, int, Check]] = []
     for unit in negatives:
         if words & unit.facts.concepts and _triggered(unit, question) and _negated(unit, concept, glossary):
-            return Check(condition, "fails", "", unit)
-        if kind == "zone" and condition.number is not None and int(condition.number) in _zone_lists(unit.facts.folded):
-            return Check(condition, "fails", "", unit)
+            # "…, sonst ist die CIP-Reinigung nicht gewährleistet": a condition to keep, not an exclusion
+            conditional = _CONDITIONAL.search(unit.facts.folded) and not _NOT_THIS.search(unit.facts.folded)
+            status = "only_if" if conditional else "fails"
+            found.append((len(question.concepts & unit.facts.concepts), int(status == "fails"),
+                          Check(condition, status, "", unit)))
+        elif kind == "zone" and condition.number is not None \
+                and int(condition.number) in _zone_lists(unit.facts.folded):
+            found.append((1, 1, Check(condition, "fails", "", unit)))
     for unit in onlys:
         if words & unit.facts.concepts and _triggered(unit, question):
-            return Check(condition, "only_if", "", unit)
+            found.append((len(question.concepts & unit.facts.concepts), 0, Check(condition, "only_if", "", unit)))
+    if found:
+        return max(found, key=lambda f: (f[0], f[1]))[2]
     for unit in statements:  # "Can be connected against residual pressure", "Vakuumleitungen bis -0,95 bar"
         if words & unit.facts.concepts and _PERMITS.search(unit.facts.folded) and not (
                 unit in negatives and _negated(unit, concept, glossary)):
@@ -201,6 +211,8 @@ _PERMITS = re.compile(
     r"\b(?:kann|koennen|can|may|darf|duerfen|zulaessig|erlaubt|allowed|permitted|possible|moeglich|geeignet|"
     r"suitable|suited|bestaendig|resistant|bis|up to|approved|zugelassen)\b|\b(?:leitungen|lines)\b"
 )
+_NOT_THIS = re.compile(r"not this series|not these|nicht (?:bei )?diese[rn]? serie|gilt nicht fuer diese")
+_CONDITIONAL = re.compile(r"\b(?:sonst|andernfalls|otherwise|unless|ausser wenn|falls|sofern|provided)\b")
 _CLAUSE = re.compile(r",\s|;\s|\s(?:aber|but|jedoch|however|sondern|whereas|while)\s|\s[–-]\s")
 
 

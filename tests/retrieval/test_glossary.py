@@ -23,7 +23,7 @@ def test_the_real_glossary_loads_without_issues() -> None:
 
 
 def test_longest_word_wins_and_compounds_match() -> None:
-    assert concepts("Mindestbetriebsdruck 2 bar") == ["min_pressure"]  # not also the pressure
+    assert concepts("Mindestbetriebsdruck beachten") == ["min_pressure"]  # not also the pressure
     assert concepts("Mindestbiegeradius beachten") == ["bend_radius"]
     assert concepts("Nicht für Dampf, Heißwasser oder Hydrauliköl.") == ["steam", "hot_water", "hydraulic_oil"]
     assert concepts("not for superheated steam") == ["superheated_steam"]
