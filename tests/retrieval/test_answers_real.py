@@ -90,14 +90,14 @@ def test_application_questions_never_quote_catalogue_or_stock_lines(kb) -> None:
 
 
 def test_the_clause_that_names_the_condition_decides(kb) -> None:
-    text, answer = reply(kb, "QC-420: can I connect it while there is still some residual pressure in the line?", "en")
+    text, _ = reply(kb, "QC-420: can I connect it while there is still some residual pressure in the line?", "en")
     assert text.startswith("Yes – series QC-420") and "against residual pressure" in text
     text, _ = reply(kb, "Kann ich die QC-350 unter Druck kuppeln?", "de")
     assert text.startswith("Nein – Serie QC-350")
 
 
 def test_a_no_names_an_article_that_passes_every_condition(kb) -> None:
-    text, answer = reply(kb, "RV-100 Rückschlagventil für Dampfkondensat ok?", "de")
+    text, _ = reply(kb, "RV-100 Rückschlagventil für Dampfkondensat ok?", "de")
     assert text.startswith("Nein – Serie RV-100") and "Stattdessen passt" in text and "RV-300-08" in text
     text, _ = reply(kb, "Is the QC-300 coupling suitable for 350 bar?", "en")
     assert "Instead, according to the catalogue and data sheet: QC-350" in text
