@@ -54,12 +54,28 @@ HUMAN = re.compile(
     r"rueckruf\w*|zurueckruf\w*|anruf\w*|telefon\w*|human|agent|call me|call back|callback|"
     r"talk to|speak to|speak with|talk with|sales team|sales rep\w*|salesperson)\b"
 )
+DOCUMENT_WORDS = re.compile(
+    r"\b(?:datenblatt\w*|datasheet\w*|data sheet\w*|zeugnis\w*|zertifikat\w*|certificate\w*|cad|step|dxf|"
+    r"zeichnung\w*|drawing\w*|rechnung\w*|invoice\w*|lieferschein\w*|delivery note\w*|dokument\w*|document\w*|"
+    r"pdf|konformitaetserklaerung\w*|declaration\w*|handbuch|manual)\b"
+)
+PRICE_WORDS = re.compile(
+    r"\b(?:preis\w*|price\w*|kost\w*|cost\w*|eur|euro|how much|wie ?viel|teuer|rabatt\w*|discount\w*)\b|€"
+)
+ORDER_WORDS = re.compile(r"\b(?:bestell\w*|order\w*|kaufen|buy|stueck|stk|pcs|pieces)\b|\d\s?x\b")
 QUOTE = re.compile(r"\b(?:angebot\w*|quote|quotation|rfq|anfrage\w*|kostenvoranschlag)\b")
 FINDER = re.compile(r"\b(?:produktfinder|product finder|finder)\b")
 PRICE_LIST = re.compile(r"\b(?:preisliste|price ?list|preise fuer|prices for|meine preise|my prices)\b")
 # Intents that hold a misfiled question more often than any other; their own words above keep them.
 # (A low-confidence or out-of-scope question goes to the knowledge fallback action, which asks the documents.)
-REROUTABLE = ("start_finder", "price_list", "quick_order", "request_human", "start_rfq", "upload_bom")
+REROUTABLE = ("start_finder", "price_list", "quick_order", "request_human", "start_rfq", "upload_bom", "help",
+              "compare_products")
+HELP = re.compile(r"\b(?:was kannst du|was koennen sie|what can you do|hilfe|help|wer bist du|who are you|"
+                  r"wie funktioniert (?:das|der chat|der assistent)|how does this (?:chat|work))\b")
+COMPARE = re.compile(r"\b(?:vergleich\w*|compare|comparison|unterschied\w*|difference\w*|versus|vs)\b")
+# An article number makes these requests what they say ("Preis für 3S-1208?"); for the others it is the subject
+# of a product question ("Is the DV-520 OK for steam?").
+_ARTICLE_IS_REQUEST = ("price_list", "quick_order")
 
 
 def fold(text: str) -> str:
@@ -92,9 +108,9 @@ def misrouted_question(text: str, intent: str) -> bool:
     if intent not in REROUTABLE or not text or text.lstrip().startswith("/"):
         return False
     words = re.findall(r"[^\W\d_]{2,}", text)
-    if len(words) < 3 or not is_question(text) or about_own_business(text):
+    if len(words) < 3 or not is_question(text) or about_own_business(text, intent in _ARTICLE_IS_REQUEST):
         return False
     folded = fold(text)
     keep = {"request_human": HUMAN, "start_rfq": QUOTE, "upload_bom": QUOTE, "start_finder": FINDER,
-            "price_list": PRICE_LIST}.get(intent)
+            "price_list": PRICE_LIST, "help": HELP, "compare_products": COMPARE}.get(intent)
     return not (keep is not None and keep.search(folded))

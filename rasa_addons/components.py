@@ -76,9 +76,9 @@ class UnknownWordsFallback(GraphComponent):
                 self._set_intent(message, "inform")
                 continue
             words = [w.lower() for w in _WORD.findall(text)]
-            if text.startswith("/") or not words or message.get("entities"):
+            if text.startswith("/") or not words:
                 continue
-            if not any(w in self._vocabulary for w in words):
+            if not message.get("entities") and not any(w in self._vocabulary for w in words):
                 self._set_intent(message, "nlu_fallback")
                 continue
             if misrouted_question(text, (message.get("intent") or {}).get("name") or ""):

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from assistant import routing
 from assistant.actions.base import AssistantAction, Events, Reply, Turn
 from assistant.actions.knowledge_turn import KnowledgeDetour
 from assistant.actions.orders import (
@@ -94,7 +95,7 @@ class ActionRequestDocument(KnowledgeDetour, AssistantAction):
     not_found_key = "orders_docs_none"
     invalid_input_key = "orders_invalid"
 
-    articles_are_requests = True  # "Datenblatt 3S-1208?" asks for the article's document or price
+    request_words = routing.DOCUMENT_WORDS  # with these words an article number is a request to this action
 
     def __init__(
         self,

@@ -12,6 +12,7 @@ the message is about the buyer's own orders or documents.
 from __future__ import annotations
 
 import asyncio
+import re
 
 from rasa_sdk import Tracker
 
@@ -80,11 +81,14 @@ class KnowledgeDetour:
     """
 
     detour_knowledge: KnowledgeService | None = None
-    articles_are_requests = False  # True where naming an article asks for it (datasheets, prices, quick order)
+    # Words that make an article number a request to this action ("Datenblatt 3S-1208?", "Preis 3S-1208?");
+    # None: an article is never a request here (order status: "kv-Wert vom SV-520-08?" is a product question).
+    request_words: re.Pattern[str] | None = None
 
     async def answered_elsewhere(self, tracker: Tracker, turn: Turn, reply: Reply) -> bool:
         latest = tracker.latest_message or {}
         text = str(latest.get("text") or "").strip()[:2000]
         entities = tuple(str(e.get("entity")) for e in latest.get("entities") or [] if isinstance(e, dict))
+        articles_count = bool(self.request_words and self.request_words.search(routing.fold(text)))
         return await answered_instead(self.detour_knowledge or get_knowledge_service(), text, turn, reply, entities,
-                                      self.articles_are_requests)
+                                      articles_count)

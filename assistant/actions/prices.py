@@ -10,6 +10,7 @@ from typing import Any
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from assistant import routing
 from assistant.actions.base import AssistantAction, Events, Reply, Turn
 from assistant.actions.knowledge_turn import KnowledgeDetour
 from assistant.actions.orders import entities, in_language, money, user_text
@@ -58,7 +59,7 @@ class ActionPriceList(KnowledgeDetour, AssistantAction):
     not_found_key = "orders_prices_none"
     invalid_input_key = "orders_prices_ask"
 
-    articles_are_requests = True  # "Datenblatt 3S-1208?" asks for the article's document or price
+    request_words = routing.PRICE_WORDS  # with these words an article number is a request to this action
 
     def __init__(self, prices: PriceService | None = None) -> None:
         self._prices = prices

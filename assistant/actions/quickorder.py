@@ -17,7 +17,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from assistant import i18n
+from assistant import i18n, routing
 from assistant.actions.base import Events, Reply, Turn
 from assistant.actions.knowledge_turn import KnowledgeDetour
 from assistant.actions.orders import entity, in_language, payload, user_text
@@ -120,7 +120,7 @@ def _safe_sku(value: str | None) -> str:
 class ActionQuickOrder(KnowledgeDetour, DraftAction):
     not_found_key = "orders_invalid"
 
-    articles_are_requests = True  # "Datenblatt 3S-1208?" asks for the article's document or price
+    request_words = routing.ORDER_WORDS  # with these words an article number is a request to this action
 
     def name(self) -> str:
         return "action_quick_order"

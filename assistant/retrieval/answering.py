@@ -32,7 +32,14 @@ from assistant.retrieval.constraints import Constraints, ProductMatch, match_pro
 from assistant.retrieval.evidence import Evidence, Scored, Unit
 from assistant.retrieval.index import LoadedIndex
 from assistant.retrieval.models import Chunk, Hit, KnowledgeAnswer, Product
-from assistant.retrieval.question import MEDIA_CONCEPTS, PRODUCT_KINDS, Catalogue, Question, parse_question
+from assistant.retrieval.question import (
+    MEDIA_CONCEPTS,
+    PRODUCT_KINDS,
+    Catalogue,
+    Question,
+    kind_of,
+    parse_question,
+)
 from assistant.retrieval.suitability import Verdict, check
 from assistant.retrieval.tokenize import fold
 
@@ -137,6 +144,7 @@ class Answerer:
             if identified:  # "Welchen Biegeradius hat der PA12-Schlauch 10 mm?" is about one article
                 skus = tuple(p.sku for p in identified)
                 question = replace(question, subject_skus=skus, skus=skus if len(skus) <= 3 else ())
+                question = replace(question, kind=kind_of(question, True))  # "Sind EPDM-O-Ringe FDA-konform?"
                 hits = self._search(question, vector)
         units = self._units(hits)
         scored = self.evidence.score(question, units, vector)

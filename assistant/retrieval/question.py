@@ -273,6 +273,12 @@ MOTION_CONCEPTS = frozenset({"rotation", "dynamic", "under_pressure", "residual_
                              "dry_running", "abrasion", "isolating_barrier"})
 
 
+def kind_of(question: Question, has_subject: bool) -> str:
+    """The kind again once an article has been identified (from its kind and material, or its name)."""
+    return _kind(question.folded, list(question.asked), list(question.conditions), question.constraints,
+                 has_subject)
+
+
 _OPEN = re.compile(r"^(?:\W*)(?:welche\w*|was|wie|wieviel\w*|wer|wo|wann|which|what|what's|how|who|where|when)\b")
 IDENTITY = frozenset({"size", "material", "seal"})  # what an article is, not how it is used
 
