@@ -41,6 +41,7 @@ import os
 import random
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -393,8 +394,12 @@ class Client:
             if self.think[1] > 0 and time.monotonic() < deadline:
                 await asyncio.sleep(self.rng.uniform(*self.think))
 
-    async def hostile_sender(self, http: httpx.AsyncClient, deadline: float, run: Run, every_s: float) -> None:
-        """An anonymous visitor who starts an RFQ and sends the message that once stalled the app, again and again."""
+    async def hostile_sender(self, http: httpx.AsyncClient, deadline: float, run: Run, every_s: float,
+                             text: str = HOSTILE_MESSAGE) -> None:
+        """An anonymous visitor who starts an RFQ and sends the message that once stalled the app, again and again.
+
+        With an ordinary ``text`` ("120") the same visitor is the control: what any extra client costs the others.
+        """
         await asyncio.sleep(min(every_s, 5.0))
         while time.monotonic() < deadline:
             if not run.hostile_now():
@@ -404,8 +409,7 @@ class Client:
             started = time.perf_counter()
             try:
                 first = await http.post("/api/chat", json=body)
-                body = {"locale": "de", "message": HOSTILE_MESSAGE,
-                        "conversation_id": first.json().get("conversation_id")}
+                body = {"locale": "de", "message": text, "conversation_id": first.json().get("conversation_id")}
                 started = time.perf_counter()
                 response = await http.post("/api/chat", json=body)
                 run.hostile.append(Record("hostile", time.perf_counter() - started, response.status_code == 200,
@@ -415,7 +419,7 @@ class Client:
             await asyncio.sleep(every_s)
 
     async def run(self, conversations: int, duration_s: float, hostile_every_s: float | None = None,
-                  ab_window_s: float | None = None) -> Run:
+                  ab_window_s: float | None = None, extra_text: str = HOSTILE_MESSAGE) -> Run:
         run = Run(ab_window_s=ab_window_s)
         limits = httpx.Limits(max_connections=conversations + 10, max_keepalive_connections=conversations + 10)
         async with httpx.AsyncClient(base_url=self.base_url, timeout=30.0, limits=limits) as http:
@@ -423,7 +427,7 @@ class Client:
             deadline = started + duration_s
             tasks = [self.worker(http, deadline, run) for _ in range(conversations)]
             if hostile_every_s:
-                tasks.append(self.hostile_sender(http, deadline, run, hostile_every_s))
+                tasks.append(self.hostile_sender(http, deadline, run, hostile_every_s, extra_text))
             await asyncio.gather(*tasks)
             run.wall_s = time.monotonic() - started
         return run
@@ -459,6 +463,18 @@ def summarise(run: Run) -> dict[str, Any]:
         calm = [r for r in run.records if r.hostile_window is False]
         attacked = [r for r in run.records if r.hostile_window is True]
         flows = sorted({r.flow for r in run.records})
+        # p95 of each window, then the median over windows of a kind: one window hit by something else on the
+        # machine (another process's burst) moves a pooled p95 a lot and this hardly at all
+        per_window: dict[int, list[float]] = defaultdict(list)
+        for r in run.records:
+            if r.ok and r.hostile_window is not None:
+                per_window[int((r.done_at - r.latency_s - run.started_at) // run.ab_window_s)].append(
+                    r.latency_s * 1000)
+        window_p95 = {w: percentile(ms, 95) for w, ms in per_window.items() if len(ms) >= 20}
+        extra["ab_window_p95_ms"] = {
+            kind: {"windows": len(values), "median": round(statistics.median(values), 1) if values else None}
+            for kind, values in (("calm", [v for w, v in window_p95.items() if w % 2 == 0]),
+                                 ("hostile", [v for w, v in window_p95.items() if w % 2 == 1]))}
         extra["ab"] = {"window_s": run.ab_window_s,
                        "calm": {"all": stats(calm), **{f: stats([r for r in calm if r.flow == f]) for f in flows}},
                        "hostile": {"all": stats(attacked),
@@ -480,7 +496,8 @@ async def _warm_up(base_url: str, rounds: int = 3) -> None:
 
 
 def measure(topology: Topology, conversations: int, duration_s: float, think: tuple[float, float],
-            phases: list[str], hostile_every_s: float = 5.0, ab_window_s: float = 15.0) -> dict[str, Any]:
+            phases: list[str], hostile_every_s: float = 5.0, ab_window_s: float = 15.0,
+            extra_text: str = HOSTILE_MESSAGE) -> dict[str, Any]:
     stack = topology.stack()
     print(f"== {topology.name}: starting (rasa workers {topology.rasa_workers}, app workers "
           f"{topology.app_workers})", flush=True)
@@ -497,7 +514,7 @@ def measure(topology: Topology, conversations: int, duration_s: float, think: tu
             print(f"   {phase}: {conversations} conversations for {duration_s:.0f} s", flush=True)
             hostile = hostile_every_s if phase.endswith(("_hostile", "_ab")) else None
             window = ab_window_s if phase.endswith("_ab") else None
-            run = asyncio.run(client.run(conversations, duration_s, hostile, window))
+            run = asyncio.run(client.run(conversations, duration_s, hostile, window, extra_text))
             result["phases"][phase] = {"think_s": list(pause), **summarise(run),
                                        "load_average_after": [round(x, 2) for x in os.getloadavg()]}
             total = result["phases"][phase]["total"]
@@ -545,9 +562,14 @@ def evaluate(results: dict[str, Any]) -> dict[str, Any]:
             change = {flow: round(ab["hostile"][flow]["p95_ms"] / calm["p95_ms"] - 1, 3)
                       for flow, calm in ab["calm"].items()
                       if calm.get("p95_ms") and ab["hostile"].get(flow, {}).get("p95_ms")}
+            windows = config["phases"]["paced_ab"].get("ab_window_p95_ms", {})
+            calm_median, hostile_median = (windows.get(k, {}).get("median") for k in ("calm", "hostile"))
             hostile[f"{name} (alternating windows)"] = {
                 "p95_change_by_flow": change, "hostile_turns": config["phases"]["paced_ab"].get("hostile", {}),
-                "no_flow_p95_up_more_than_20pct": all(v <= 0.20 for v in change.values())}
+                "no_flow_p95_up_more_than_20pct": all(v <= 0.20 for v in change.values()),
+                "median_window_p95_ms": windows,
+                "median_window_p95_change": round(hostile_median / calm_median - 1, 3)
+                if calm_median and hostile_median else None}
     return {
         **({"hostile_message": hostile} if hostile else {}),
         "zero_errors": errors == 0,
@@ -570,6 +592,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds between hostile messages in the paced_hostile and paced_ab phases")
     parser.add_argument("--ab-window", type=float, default=15.0,
                         help="paced_ab: seconds of each calm or hostile window")
+    parser.add_argument("--control", action="store_true",
+                        help="the extra client sends an ordinary answer ('120') instead of the hostile message")
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -598,7 +622,8 @@ def main(argv: list[str] | None = None) -> int:
         topology = builders[name]()
         results["configurations"][name] = measure(topology, args.conversations, args.duration,
                                                   tuple(args.think), [p.strip() for p in args.phases.split(",")],
-                                                  args.hostile_every, args.ab_window)
+                                                  args.hostile_every, args.ab_window,
+                                                  "120" if args.control else HOSTILE_MESSAGE)
     results["targets"] = evaluate(results)
     out_dir = settings.var_dir / "bench"
     out_dir.mkdir(parents=True, exist_ok=True)
