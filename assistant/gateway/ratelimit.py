@@ -11,6 +11,9 @@ Keys: a logged-in identity is counted as that identity and as its client; an ano
 client is its IP address, IPv6 grouped per /64 (one subscriber gets a whole /64, so counting single addresses
 would give them 2^64 budgets). Keys are hashed: the store holds no addresses or user ids.
 
+When the store cannot be reached, requests are let through and a warning is logged: an outage of Redis already
+stops Rasa's lock store, and refusing every turn on top would only hide the real fault.
+
 The client address is the socket's, unless the socket is a configured trusted proxy (``ASSISTANT_TRUSTED_PROXIES``);
 then it is the right-most ``X-Forwarded-For`` entry that is not itself a trusted proxy. A spoofed header from
 anyone else changes nothing. (uvicorn's own proxy-header rewriting is switched off for this reason.)
