@@ -67,8 +67,8 @@ async def answered_instead(
         answer = await ask_knowledge(service, text, turn)
     except BackendUnavailable:
         return False
-    if not answer.answered:
-        return False
+    if not answer.answered and answer.reason != "not_specified":
+        return False  # nothing about it in the documents: the action's own reply may still help
     send_answer(reply, answer)
     return True
 

@@ -170,6 +170,9 @@ def check_line(check: Check, glossary: Glossary, lang: str) -> str:
     if check.status == "unknown":
         return f"{mark} {name}: {label('verdict', 'not_stated', lang)}"
     detail = check.detail
+    if c.kind in ("medium", "medium_word") and check.evidence is None and detail:
+        # the catalogue's media codes, in words: "Medien laut Katalog: Druckluft, Vakuum"
+        detail = f"{label('fact', 'media_listed', lang)}: {terms(detail, lang)}"
     if check.evidence is not None:
         quote = Quote.of(check.evidence)
         left, right = ("“", "”") if lang == "en" else ("„", "“")
@@ -330,10 +333,11 @@ def catalogue_answer(
 
 def not_specified_answer(
     question: Question, closest: Hit | None, stated: list[str], glossary: Glossary, articles: list[Product],
-    lang: str,
+    lang: str, names: list[str] | None = None,
 ) -> PartAnswer:
+    """``names``: what the question names that no document mentions (a brand, a system)."""
     subject = subject_name(question, articles, lang)
-    asked = _labels(question.asked[:3], glossary, lang)
+    asked = [*_labels(question.asked[:3], glossary, lang), *(names or [])]
     lead = render(
         "not_specified", lang, subject=subject, asked=asked,
         closest={"title": closest.title, "kind": _doc_kind(closest.doc_type, lang)} if closest else None,

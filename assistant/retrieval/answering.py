@@ -249,6 +249,12 @@ class Answerer:
         places = {c for c in question.concepts if self.glossary.is_entity(c)}
         if places:  # "Versand in die Schweiz": a passage about Germany and Austria does not answer it
             candidates = [s for s in candidates if places <= self.evidence.chunk_concepts(s.unit.hit)]
+        unknown = self._unknown_names(question)
+        if unknown and not question.has_subject:  # "compatible with Parker couplings?": no document names Parker
+            if not question.concepts:
+                return no_answer(question, None, lang)  # "Who painted the Mona Lisa?": not our subject at all
+            return not_specified_answer(replace(question, asked=()), None, [], self.glossary, [], lang,
+                                        names=unknown)
         if question.asked:
             answers: list[PartAnswer] = []
             missing: list[str] = []
@@ -278,7 +284,9 @@ class Answerer:
                 closest = next((s.unit.hit for s in candidates), None)
                 return not_specified_answer(question, closest, catalogue_facts(articles, lang), self.glossary,
                                             articles, lang)
-        good = [s for s in candidates if s.coverage >= MIN_COVERAGE or self._dense(s) >= self.threshold + 0.1]
+        # a passage that shares the question's words and its meaning, or one very close in meaning (other language)
+        good = [s for s in candidates if s.coverage >= 2 * MIN_COVERAGE
+                or (s.coverage >= MIN_COVERAGE and s.cosine >= self.threshold) or s.cosine >= self.threshold + 0.12]
         if good:
             return general_answer(question, self._passage(good[0], scored), lang)
         if question.has_subject:
@@ -326,6 +334,22 @@ class Answerer:
         picked = units[start : end + 1][:3]
         by_text = {s.unit.text: s for s in scored}
         return [by_text.get(u.text) or Scored(u, 0.0, False, True, 0.0) for u in picked]
+
+    def _unknown_names(self, question: Question) -> list[str]:
+        """Names no document uses: a brand or system the question is about ("Parker", "Salesforce"). In English
+        a capitalised word inside the sentence; in German, where every noun is capitalised, only words in
+        capitals or mixed case ("SAP", "ProfiNet")."""
+        words = re.findall(r"(?<=[\s(\"'„“])([A-ZÄÖÜ][\w-]{2,})", question.text)
+        out = []
+        for word in dict.fromkeys(words):
+            shaped = word.isupper() or any(ch.isupper() for ch in word[1:])
+            if question.language == "de" and not shaped:
+                continue
+            seen = self.searcher.bm25.tokenizer.vocabulary  # every word of four letters or more in the corpus
+            if len(word) >= 4 and fold(word) not in seen and fold(word).rstrip("s") not in seen \
+                    and not self.glossary.concepts_in(word) and not _MARK.search(fold(word)):
+                out.append(word)
+        return out
 
     def _specific(self, question: Question) -> bool:
         """Asks for a property of something named (a product kind), not a general question about a topic."""

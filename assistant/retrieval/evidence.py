@@ -85,6 +85,7 @@ class Scored:
     names_asked: bool  # states a property the question asks for
     about_subject: bool  # about the asked article or series (or in its datasheet and about no other article)
     coverage: float  # share of the question's (rarity-weighted) content words it contains
+    cosine: float = 0.0  # embedding similarity of the unit and the question
 
 
 class Evidence:
@@ -158,7 +159,7 @@ class Evidence:
     def context_concepts(self, unit: Unit) -> frozenset[str]:
         """A unit's concepts with those of its section heading ("Was regelt ein Rahmenvertrag?" › "Festpreise …
         mit Materialteuerungsklausel" is about a framework contract's prices)."""
-        section = str(unit.hit.metadata.get("section") or "")
+        section = _last_heading(unit)
         if not section:
             return unit.facts.concepts
         return unit.facts.concepts | self.facts(section).concepts
@@ -194,7 +195,10 @@ class Evidence:
         out: list[Scored] = []
         for i, unit in enumerate(units):
             f = unit.facts
-            coverage = sum(w for t, w in weights.items() if t in f.tokens) / total
+            heading = self.facts(_last_heading(unit)).tokens if unit.hit.metadata.get("section") else frozenset()
+            # the section heading counts too, at less weight: an FAQ's question is its heading
+            coverage = sum(w if t in f.tokens else 0.7 * w for t, w in weights.items()
+                           if t in f.tokens or t in heading) / total
             names_asked = bool(asked & f.concepts)
             about = _about(unit, subject, series)
             score = 1.2 * coverage + (float(vectors[i]) if vectors is not None else 0.0)
@@ -215,9 +219,15 @@ class Evidence:
                 score -= 2.0
             if len(unit.text) < 25:
                 score -= 0.3  # a heading-like fragment says little on its own
-            out.append(Scored(unit, round(score, 4), names_asked, about, round(coverage, 4)))
+            cosine = float(vectors[i]) if vectors is not None else 0.0
+            out.append(Scored(unit, round(score, 4), names_asked, about, round(coverage, 4), round(cosine, 4)))
         out.sort(key=lambda s: -s.score)
         return out
+
+
+def _last_heading(unit: Unit) -> str:
+    section = str(unit.hit.metadata.get("section") or "").rsplit("›", 1)[-1].strip()
+    return "" if section == unit.hit.title else section
 
 
 def _series_pattern(series: tuple[str, ...]) -> re.Pattern[str] | None:

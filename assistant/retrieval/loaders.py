@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from assistant.articles import is_supplier_sku
 from assistant.retrieval.models import (
     CERTIFICATION_CODES,
     DOC_TYPES,
@@ -285,7 +286,7 @@ def parse_product_row(row: dict[str, str]) -> Product:
         if not (row.get(column) or "").strip():
             raise ValueError(f"'{column}' is empty")
     sku = row["sku"].strip()
-    if not SKU_RE.match(sku):
+    if not SKU_RE.match(sku) and not is_supplier_sku(sku):
         raise ValueError(f"'sku' is malformed: {sku!r}")
     family = row["family"].strip()
     if family not in FAMILIES:
@@ -296,7 +297,7 @@ def parse_product_row(row: dict[str, str]) -> Product:
     successor = (row.get("successor_sku") or "").strip()
     if status == "discontinued" and not successor:
         raise ValueError("'successor_sku' is empty for a discontinued article")
-    if successor and not SKU_RE.match(successor):
+    if successor and not SKU_RE.match(successor) and not is_supplier_sku(successor):
         raise ValueError(f"'successor_sku' is malformed: {successor!r}")
     unit = row["price_unit"].strip()
     if unit not in PRICE_UNITS:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from assistant.articles import find_known, lookup_table
 from assistant.retrieval.constraints import Constraints, parse_constraints
 from assistant.retrieval.glossary import Glossary
 from assistant.retrieval.models import Product
@@ -50,6 +51,7 @@ class Catalogue:
     products: Mapping[str, Product]
     series: Mapping[str, tuple[str, ...]]  # folded, squashed name ("sv540", "3sx", "qc300") -> article numbers
     names: Mapping[str, str] = field(default_factory=dict)  # squashed name -> as the catalogue writes it
+    known: Mapping[str, str] = field(default_factory=dict)  # article numbers by lookup key (assistant/articles.py)
 
     @classmethod
     def of(cls, products: Mapping[str, Product]) -> Catalogue:
@@ -66,7 +68,11 @@ class Catalogue:
         # "3S" is the article-number prefix of the straight fittings; the catalogue's series code 3S also
         # covers elbows and tees (3SL, 3ST). A name that is a prefix means the articles that carry it.
         series = {**by_code, **by_prefix}
-        return cls(products, {k: tuple(sorted(v)) for k, v in series.items()}, written)
+        return cls(products, {k: tuple(sorted(v)) for k, v in series.items()}, written, lookup_table(products))
+
+    def articles_in(self, raw: str) -> list[str]:
+        """Article numbers of the catalogue named in the text, found by lookup: a supplier's "12.345.67" too."""
+        return find_known(raw, self.known)
 
     def series_in(self, folded: str) -> list[str]:
         """Series named in the text ("SV-540", "qc 300", "Serie 3SX"), longest name first, whole words only."""
@@ -135,6 +141,7 @@ def parse_question(
         if glossary.is_property(m.concept) and m.concept not in asked and m.concept not in given:
             asked.append(m.concept)
     skus = [s for s in constraints.skus if s in catalogue.products]
+    skus += [s for s in catalogue.articles_in(raw) if s not in skus]
     series = catalogue.series_in(folded)
     if page_sku and page_sku in catalogue.products and not skus and not series:
         skus = [page_sku]

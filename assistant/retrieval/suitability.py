@@ -199,8 +199,12 @@ def _check_one(
     codes = _MEDIUM_CODES.get(concept, ())
     if codes and products:
         have = [p for p in products if set(codes) & set(p.media)]
+        listed = ", ".join(sorted({m for p in products for m in p.media}))
         if len(have) == len(products):
-            return Check(condition, "holds", ", ".join(sorted({m for p in products for m in p.media})))
+            return Check(condition, "holds", listed)
+        if not have and all(p.media for p in products):
+            # the catalogue lists the media an article is suited for: one not listed is not approved
+            return Check(condition, "fails", listed)
     positive = [u for u in statements if words & u.facts.concepts and u not in negatives and u not in onlys]
     if positive and kind == "medium_word" and any(_lists_media(u) for u in positive):
         return Check(condition, "holds", "", next(u for u in positive if _lists_media(u)))
