@@ -31,6 +31,7 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
+    insert,
     or_,
     select,
     text,
@@ -92,6 +93,12 @@ class CommerceRepository(Protocol):
     def get_products(self, skus: Iterable[str]) -> dict[str, ProductInfo]: ...
 
     def products_by_family(self, family: str) -> list[ProductInfo]: ...
+
+    def upsert_products(self, rows: list[dict[str, Any]]) -> tuple[int, int]: ...
+
+    def retire_products(self, skus: Iterable[str]) -> int: ...
+
+    def customer_price_skus(self, customer_id: str) -> list[str]: ...
 
     def customer_prices(self, customer_id: str, skus: Iterable[str]) -> dict[str, Decimal]: ...
 
@@ -372,6 +379,37 @@ class SqlCommerceRepository:
         with self.db.session() as s:
             rows = s.scalars(select(Product).where(Product.family == family).order_by(Product.sku)).all()
             return [product_view(p) for p in rows]
+
+    def upsert_products(self, rows: list[dict[str, Any]]) -> tuple[int, int]:
+        """A catalogue import, ERP-style: (inserted, updated). Stock is the ERP's: an existing row keeps its own."""
+        inserted = updated = 0
+        with self.db.session() as s:
+            for start in range(0, len(rows), 500):
+                chunk = rows[start:start + 500]
+                known = set(s.scalars(select(Product.sku).where(Product.sku.in_([r["sku"] for r in chunk]))))
+                fresh = [r for r in chunk if r["sku"] not in known]
+                if fresh:
+                    s.execute(insert(Product), fresh)
+                existing = [{k: v for k, v in r.items() if k != "stock_qty"} for r in chunk if r["sku"] in known]
+                if existing:
+                    s.execute(update(Product), existing)
+                inserted, updated = inserted + len(fresh), updated + len(existing)
+        return inserted, updated
+
+    def retire_products(self, skus: Iterable[str]) -> int:
+        """Articles a supplier's new catalogue no longer has: discontinued, never deleted (orders name them)."""
+        wanted = sorted(set(skus))
+        if not wanted:
+            return 0
+        with self.db.session() as s:
+            result = s.execute(update(Product).where(Product.sku.in_(wanted)).values(status="discontinued"))
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    def customer_price_skus(self, customer_id: str) -> list[str]:
+        """The account's articles: those it has a negotiated price for."""
+        with self.db.session() as s:
+            return list(s.scalars(select(CustomerPrice.sku).where(CustomerPrice.customer_id == customer_id)
+                                  .order_by(CustomerPrice.sku)))
 
     def customer_prices(self, customer_id: str, skus: Iterable[str]) -> dict[str, Decimal]:
         wanted = sorted(set(skus))

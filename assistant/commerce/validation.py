@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
+from assistant.articles import SUPPLIER_SKU_RE
 from assistant.errors import InvalidInput, NotFound, PermissionDenied
 
-SKU_RE = re.compile(r"^[A-Z0-9]{2,5}-[0-9]{3,4}(-[0-9A-Z]{2,3})?$")
+# The demo pattern, or a supplier's own number as BMEcat imports bring it (assistant/articles.py), up to 20 chars.
+SKU_RE = re.compile(r"^(?:[A-Z0-9]{2,5}-[0-9]{3,4}(-[0-9A-Z]{2,3})?|(?=.{1,20}$)" + SUPPLIER_SKU_RE.pattern + ")$")
 ORDER_NUMBER_RE = re.compile(r"^[0-9]{1,10}$")
 DELIVERY_NUMBER_RE = re.compile(r"^[0-9]{1,10}$")
 PO_RE = re.compile(r"^[A-Z0-9][A-Z0-9/_.\-]{0,39}$")

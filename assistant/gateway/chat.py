@@ -39,12 +39,13 @@ from assistant.settings import Settings, get_settings
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["chat"])
 
-SKU_PATTERN = r"^[A-Za-z0-9]{2,5}-[0-9]{3,4}(-[0-9A-Za-z]{2,3})?$"
+# The demo pattern, or a supplier's own number (digits, dots, spaces: assistant/articles.py), at most 20 characters.
+SKU_PATTERN = r"^(?:[A-Za-z0-9]{2,5}-[0-9]{3,4}(-[0-9A-Za-z]{2,3})?|[A-Za-z0-9]+(?:[ .\-][A-Za-z0-9]+)*)$"
 
 
 class ChatContext(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    sku: Annotated[StrictStr, Field(pattern=SKU_PATTERN)] | None = None
+    sku: Annotated[StrictStr, Field(pattern=SKU_PATTERN, max_length=20)] | None = None
 
 
 class ChatRequest(BaseModel):
