@@ -200,8 +200,9 @@ def convert(value: float, unit: str, kind: str) -> float | None:
 
 
 def _fmt(number: float) -> str:
-    rounded = round(number, 1)
-    return f"{rounded:g}" if not rounded.is_integer() else str(int(rounded))
+    """One decimal, half up as people round (0.25 inch is 6.35 mm, written 6.4), no trailing zero."""
+    rounded = Decimal(repr(number)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return str(rounded.to_integral_value()) if rounded == rounded.to_integral_value() else str(rounded)
 
 
 def _display(feature: dict[str, Any]) -> str:

@@ -137,9 +137,9 @@ class _Parser(DefusedXMLParser):
 
     def __init__(self) -> None:
         super().__init__(target=TreeBuilder(), forbid_dtd=False, forbid_entities=True, forbid_external=True)
-        self.parser.StartDoctypeDeclHandler = self._doctype
+        self.parser.StartDoctypeDeclHandler = self._check_doctype
 
-    def _doctype(self, name: str, sysid: str | None, pubid: str | None, has_internal_subset: bool) -> None:
+    def _check_doctype(self, name: str, sysid: str | None, pubid: str | None, has_internal_subset: bool) -> None:
         if has_internal_subset:
             raise BmecatError("hostile_dtd_subset")
         if sysid and not _PLAIN_DTD.match(sysid):
