@@ -10,6 +10,7 @@ import time
 from pydantic import ValidationError
 
 from assistant import privacy_cli
+from assistant.catalog import cli as catalog_cli
 from assistant.commerce import cli as commerce_cli
 from assistant.commerce import demo_people, mailsink
 from assistant.retrieval import cli as retrieval_cli
@@ -125,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     retrieval_cli.add_commands(sub)  # kb build|status|add|remove|search
     mailsink.add_commands(sub)  # mail sink (development SMTP server writing var/mail/*.eml)
     privacy_cli.add_commands(sub)  # privacy purge (retention)
+    catalog_cli.add_commands(sub)  # catalog import (BMEcat)
     return parser
 
 
