@@ -21,6 +21,8 @@ QUESTION_START = re.compile(
     r"how|what|which|when|where|why|who|whom|whose|is|are|do|does|did|can|could|may|must|should|will|would|"
     r"have|has)\b"
 )
+# An open question ("Welche Zertifikate hat …?", "What approvals does … have?") asks about something.
+OPEN_QUESTION = re.compile(r"^(?:welche\w*|was fuer|which|what)\b")
 # Asking how something works in general ("Wie verfolge ich eine Sendung?"), not for one's own things.
 HOW_TO = re.compile(
     r"^(?:wie|wieso|warum|weshalb|gibt es|gibt's|kann man|kann ich|koennen wir|koennen sie|muss ich|darf ich|"

@@ -90,7 +90,7 @@ class ActionListApprovals(KnowledgeDetour, ApprovalAction):
         return []
 
 
-class ActionApproveOrder(ApprovalAction):
+class ActionApproveOrder(KnowledgeDetour, ApprovalAction):
     def name(self) -> str:
         return "action_approve_order"
 
@@ -114,7 +114,7 @@ class ActionApproveOrder(ApprovalAction):
         return []
 
 
-class ActionRejectOrder(ApprovalAction):
+class ActionRejectOrder(KnowledgeDetour, ApprovalAction):
     """Reject with a reason: taken from the message ("weil …") or asked for through orders_reject_form."""
 
     def name(self) -> str:

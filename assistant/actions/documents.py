@@ -96,6 +96,7 @@ class ActionRequestDocument(KnowledgeDetour, AssistantAction):
     invalid_input_key = "orders_invalid"
 
     request_words = routing.DOCUMENT_WORDS  # with these words an article number is a request to this action
+    open_question_asks_about = True
 
     def __init__(
         self,

@@ -84,11 +84,15 @@ class KnowledgeDetour:
     # Words that make an article number a request to this action ("Datenblatt 3S-1208?", "Preis 3S-1208?");
     # None: an article is never a request here (order status: "kv-Wert vom SV-520-08?" is a product question).
     request_words: re.Pattern[str] | None = None
+    open_question_asks_about = False  # "Welche Zertifikate hat der HS-301?" is about the article, not a request
 
     async def answered_elsewhere(self, tracker: Tracker, turn: Turn, reply: Reply) -> bool:
         latest = tracker.latest_message or {}
         text = str(latest.get("text") or "").strip()[:2000]
         entities = tuple(str(e.get("entity")) for e in latest.get("entities") or [] if isinstance(e, dict))
-        articles_count = bool(self.request_words and self.request_words.search(routing.fold(text)))
+        folded = routing.fold(text).strip()
+        # "Welche Zertifikate hat der HS-301?" asks about the article; "Zeugnis für 3S-1208" asks for a document
+        articles_count = bool(self.request_words and self.request_words.search(folded)
+                              and not (self.open_question_asks_about and routing.OPEN_QUESTION.match(folded)))
         return await answered_instead(self.detour_knowledge or get_knowledge_service(), text, turn, reply, entities,
                                       articles_count)

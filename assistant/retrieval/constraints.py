@@ -90,7 +90,7 @@ _MEDIA: list[tuple[str, str]] = [
     (r"hydraulikoel|hydraulic oil|hydraulikfluessigkeit|hydraulic fluid", "hydraulic_oil"),
     (r"druckluft|compressed air|pneumati", "air"),
     (r"vakuum|vacuum|unterdruck", "vacuum"),
-    (r"wasser\b|\bwater\b|trinkwasser|drinking water", "water"),
+    (r"wasser\b(?![-\s]?glykol)|\bwater\b(?![-\s]?glycol)|trinkwasser|drinking water", "water"),
     (r"\bcip\b|reinigungsmittel|lauge|detergent|caustic", "cip_detergent"),
     (r"chemikalie|chemicals|saeure|\bacid|loesemittel|solvent", "chemicals"),
     (r"stickstoff|nitrogen|inertgas|inert gas|argon|\bco2\b", "inert_gas"),

@@ -28,7 +28,8 @@ _SUITABILITY = re.compile(
     r"will it|will they|would it|does it|do they|is it ok|is it safe|ok for|okay for|approved for|rated for|"
     r"compatible|work with|works with|handle|withstand|cope with|usable|allowed|survive\w*|ueberlebt|ueberstehen|"
     r"resistant|resist|bestaendig|freigegeben|ok|okay|good for|fine for|fit for|klappt|moeglich|einsetzen|"
-    r"verwenden|nehmen|nutzen|betreiben|run|use)\b"
+    r"verwenden|nehmen|nutzen|betreiben|run|use|laesst sich|lassen sich|does (?:that|it|this) work|geht das|"
+    r"passt das|klappt das|any issue\w*|problem\w*)\b"
 )
 _SELECTION = re.compile(
     r"\b(?:welche[nmrs]?|which|what|suche|suchen|brauche|brauchen|benoetige|benoetigen|need|needs|looking for|"
@@ -277,7 +278,7 @@ PRODUCT_KINDS = frozenset({
 CODE_CONCEPT = {"steam": "steam", "water": "water", "air": "compressed_air", "hydraulic_oil": "hydraulic_oil",
                 "vacuum": "vacuum", "dust": "dust", "inert_gas": "nitrogen"}
 MOTION_CONCEPTS = frozenset({"rotation", "dynamic", "under_pressure", "residual_pressure", "shut_off", "control",
-                             "dry_running", "abrasion", "isolating_barrier"})
+                             "dry_running", "abrasion", "isolating_barrier", "hose_clamp"})
 
 
 def kind_of(question: Question, has_subject: bool) -> str:
@@ -290,15 +291,22 @@ _OPEN = re.compile(r"^(?:\W*)(?:welche\w*|was|wie|wieviel\w*|wer|wo|wann|which|w
 IDENTITY = frozenset({"size", "material", "seal"})  # what an article is, not how it is used
 
 
+_NAMES_ARTICLE = re.compile(r"\b[a-z0-9]{2,5}-\d{3,4}-[0-9a-z]{1,3}\b")
+_POLAR = re.compile(
+    r"^(?:\W*)(?:is|are|can|could|will|would|does|do|did|has|have|may|ist|sind|kann|koennen|darf|duerfen|"
+    r"haelt|halten|geht|passt|passen|taugt|taugen|vertraegt|vertragen|eignet|eignen|laesst|lassen|hat|haben)\b"
+)
+
+
 def _kind(folded: str, asked: list[str], conditions: list[Condition], c: Constraints, has_subject: bool) -> str:
     usage = [x for x in conditions if x.kind not in IDENTITY]
     open_question = bool(_OPEN.match(folded))
     if asked and open_question:
         return "value"  # "Which zones is the SV-540 approved for?", "Welche Temperatur hält der HS-201 aus?"
-    if _SUITABILITY.search(folded) and usage:
+    if (_SUITABILITY.search(folded) or _POLAR.match(folded)) and usage:
         return "suitability" if has_subject else "selection"
-    if has_subject and usage and not asked and not _SELECTION.search(folded):
-        return "suitability"  # "3S-1208 bei 120 °C?"
+    if has_subject and usage and not asked and (not _SELECTION.search(folded) or _NAMES_ARTICLE.search(folded)):
+        return "suitability"  # "3S-1208 bei 120 °C?", "we need to know if the SV-540-04 can switch N2 at 8 bar"
     if asked and (has_subject or not c.families or not _SELECTION.search(folded)):
         return "value"
     if c.families or c.count:
