@@ -14,6 +14,7 @@ from assistant import routing
 from assistant.actions.base import AssistantAction, Events, Reply, Turn
 from assistant.actions.knowledge_turn import KnowledgeDetour
 from assistant.actions.orders import entities, in_language, money, user_text
+from assistant.catalog.lookup import articles_in
 from assistant.commerce.links import LinkSigner
 from assistant.commerce.orders import hint_filter
 from assistant.commerce.prices import PriceRow, PriceService, price_list_subject_id, sees_account_prices
@@ -21,6 +22,7 @@ from assistant.commerce.repository import get_repository
 from assistant.settings import get_settings
 
 MAX_ROWS = 15
+_BMECAT = re.compile(r"\bbme-?cat\b", re.IGNORECASE)
 _SKU = re.compile(r"(?<![\w-])([A-Za-z0-9]{1,5}-[0-9]{3,4}(?:-[0-9A-Za-z]{1,3})?)(?![\w-])")
 # Family words that hint_filter reads as name fragments only, or not at all.
 _EXTRA_FAMILIES = {
@@ -71,21 +73,29 @@ class ActionPriceList(KnowledgeDetour, AssistantAction):
     def name(self) -> str:
         return "action_price_list"
 
+    @staticmethod
+    def catalogue_articles(text: str) -> list[str]:
+        """A supplier's own numbers ("12.345.67") have no pattern: they are found by catalogue lookup."""
+        return articles_in(text, get_settings().knowledge_dir)
+
     async def handle(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], turn: Turn, reply: Reply
     ) -> Events:
         text = user_text(tracker)
         identity = in_language(turn.identity, turn.language)
         skus = [s.upper() for s in entities(tracker, "sku")] or [m.upper() for m in _SKU.findall(text)]
+        skus = skus or self.catalogue_articles(text)
         family = None if skus else family_in(text)
-        if not skus and not family:
+        account = not skus and not family and bool(_BMECAT.search(text)) and sees_account_prices(turn.identity)
+        if not skus and not family and not account:
             page = turn.page.get("sku")
             if isinstance(page, str) and page:
                 skus = [page.upper()]
             else:
                 reply.key("orders_prices_ask")
                 return []
-        rows = self.prices.price_list(identity, family=family, skus=skus[:50])
+        rows = (self.prices.account_price_list(identity) if account
+                else self.prices.price_list(identity, family=family, skus=skus[:50]))
         if not rows:
             reply.key("orders_prices_none")
             return []
@@ -96,8 +106,11 @@ class ActionPriceList(KnowledgeDetour, AssistantAction):
             lines.append(reply.t("orders_prices_more", n=len(rows) - MAX_ROWS))
         reply.text("\n".join(lines))
         if logged_in and identity.customer_id:
-            subject = price_list_subject_id(family, [] if family else [r.sku for r in rows])
+            subject = price_list_subject_id(family, [] if family or account else [r.sku for r in rows])
             token = LinkSigner().sign(subject, identity.customer_id)
             url = f"{get_settings().public_url.rstrip('/')}/api/pricelists/{token}?lang={turn.language}"
-            reply.items("documents", [{"title": reply.t("orders_prices_csv"), "kind": "price_list", "url": url}])
+            bmecat = url.replace(f"/api/pricelists/{token}?", f"/api/pricelists/{token}/bmecat?")
+            reply.items("documents", [{"title": reply.t("orders_prices_csv"), "kind": "price_list", "url": url},
+                                      {"title": reply.t("orders_prices_bmecat"), "kind": "price_list",
+                                       "url": bmecat}])
         return []

@@ -22,6 +22,8 @@ from assistant.errors import InvalidInput, NotFound
 from assistant.sanitize import csv_cell
 
 PRICE_ROLES = frozenset({"buyer", "approver"})
+ACCOUNT_SUBJECT = "pricelist:account"  # a signed link to the account's own articles (no family, no list)
+MAX_ACCOUNT_ARTICLES = 20_000
 
 
 def sees_account_prices(identity: Identity) -> bool:
@@ -111,6 +113,14 @@ class PriceService:
             products = [found[s] for s in dict.fromkeys(wanted) if s in found]
         return self._rows(identity, products)
 
+    def account_price_list(self, identity: Identity) -> list[PriceRow]:
+        """The account's articles (those with a negotiated price), for the BMEcat price list."""
+        if not sees_account_prices(identity) or not identity.customer_id:
+            raise InvalidInput("no account prices for this identity")
+        skus = self.repo.customer_price_skus(identity.customer_id)[:MAX_ACCOUNT_ARTICLES]
+        found = self.repo.get_products(skus)
+        return self._rows(identity, [found[s] for s in skus if s in found])
+
     @staticmethod
     def to_csv(rows: Iterable[PriceRow], lang: str = "de") -> str:
         """Semicolon CSV with decimal comma for German Excel, comma CSV for English.
@@ -145,13 +155,18 @@ class PriceService:
 
 
 def price_list_subject_id(family: str | None, skus: Iterable[str]) -> str:
-    """What a signed price-list link is for: a family or a list of articles (the prices are read at download)."""
+    """What a signed price-list link is for: a family, a list of articles, or (neither) the account's articles."""
+    skus = list(skus)
+    if family is None and not skus:
+        return ACCOUNT_SUBJECT
     if family is not None:
         return f"pricelist:family:{family}"
     return "pricelist:skus:" + "+".join(sorted({s.upper() for s in skus}))
 
 
 def price_list_subject(subject_id: str) -> tuple[str | None, list[str]]:
+    if subject_id == ACCOUNT_SUBJECT:
+        return None, []
     kind, _, rest = subject_id.removeprefix("pricelist:").partition(":")
     if not subject_id.startswith("pricelist:") or not rest:
         raise InvalidInput("not a price list link")

@@ -12,9 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import FileResponse, JSONResponse, Response
 
+from assistant import clock
 from assistant.commerce.documents import DocumentService, get_document_service
 from assistant.commerce.links import LinkExpired, LinkInvalid
-from assistant.commerce.prices import PriceService, price_list_subject
+from assistant.commerce.prices import PriceRow, PriceService, price_list_subject
 from assistant.commerce.repository import get_repository
 from assistant.errors import BackendUnavailable, InvalidInput, NotFound
 from assistant.gateway.errors import error_responses
@@ -60,18 +61,19 @@ def download_document(token: str, documents: Documents) -> FileResponse | JSONRe
     )
 
 
-@router.get("/api/pricelists/{token}", response_model=None,
-            responses={200: {"content": {"text/csv": {}}, "description": "The price list as CSV"},
-                       **error_responses(400, 403, 404, 410, 503)})
-def download_price_list(token: str, documents: Documents, lang: str = "de") -> Response:
-    """The customer's prices as CSV, computed at download time for the account named in the signed link."""
+def _price_rows(
+    token: str, documents: DocumentService, lang: str
+) -> tuple[BuyerIdentity, list[PriceRow]] | JSONResponse:
+    """The rows a signed price-list link stands for, read now for the account named in the link, or the error."""
     try:
         claims = documents.signer.verify(token)
         family, skus = price_list_subject(claims.document_id)
         # Prices are always those of the account the link was issued to (never of whoever holds the link).
         account = BuyerIdentity(user_id="price-list-link", customer_id=claims.customer_id, roles=frozenset({"buyer"}),
                                 locale="en" if lang == "en" else "de")
-        rows = PriceService(get_repository()).price_list(account, family=family, skus=skus)
+        service = PriceService(get_repository())
+        rows = (service.price_list(account, family=family, skus=skus) if family or skus
+                else service.account_price_list(account))
     except LinkExpired:
         return _error(410, "link_expired")
     except (LinkInvalid, InvalidInput):
@@ -82,9 +84,42 @@ def download_price_list(token: str, documents: Documents, lang: str = "de") -> R
         return _error(503, "unavailable")
     if not rows:
         return _error(404, "not_found")
+    return account, rows
+
+
+@router.get("/api/pricelists/{token}", response_model=None,
+            responses={200: {"content": {"text/csv": {}}, "description": "The price list as CSV"},
+                       **error_responses(400, 403, 404, 410, 503)})
+def download_price_list(token: str, documents: Documents, lang: str = "de") -> Response:
+    """The customer's prices as CSV, computed at download time for the account named in the signed link."""
+    found = _price_rows(token, documents, lang)
+    if isinstance(found, JSONResponse):
+        return found
+    account, rows = found
     return Response(
         PriceService.to_csv(rows, account.locale).encode("utf-8-sig"),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="price-list.csv"',
                  "Cache-Control": "private, no-store"},
     )
+
+
+@router.get("/api/pricelists/{token}/bmecat", response_model=None,
+            responses={200: {"content": {"application/xml": {}}, "description": "The price list as BMEcat 2005"},
+                       **error_responses(400, 403, 404, 410, 503)})
+def download_price_list_bmecat(token: str, documents: Documents, lang: str = "de") -> Response:
+    """The same prices as a BMEcat 2005 T_NEW_CATALOG (price type net_customer) for a procurement system."""
+    from assistant.catalog.export import price_list_bmecat
+    from assistant.retrieval.service import get_knowledge_service
+
+    found = _price_rows(token, documents, lang)
+    if isinstance(found, JSONResponse):
+        return found
+    account, rows = found
+    customer = account.customer_id or ""
+    data = price_list_bmecat(rows, {p.sku: p for p in get_knowledge_service().products()}, customer_id=customer,
+                             buyer=get_repository().customer_name(customer) or customer, today=clock.today(),
+                             generated=clock.local_now())
+    return Response(data, media_type="application/xml; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="price-list-{customer}.xml"',
+                             "Cache-Control": "private, no-store"})
