@@ -16,6 +16,7 @@ from assistant.commerce.outbox import start_dispatcher, stop_dispatcher
 from assistant.gateway import (
     admin,
     cad,
+    catalog_import,
     ces,
     chat,
     documents,
@@ -80,8 +81,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     _document_errors_only_as_answered(app)
     # review and insights before admin: its catch-all /admin/{path} would answer their paths with a 404 page
-    for module in (chat, upload, ces, kb, documents, cad, health, webhook, pages, review, insights, admin, privacy,
-                   metrics_router):
+    for module in (chat, upload, ces, kb, documents, cad, health, webhook, pages, review, insights, catalog_import,
+                   admin, privacy, metrics_router):
         app.include_router(module.router)
     app.mount("/widget", StaticFiles(directory=PROJECT_ROOT / "widget"), name="widget")
 
