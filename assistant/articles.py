@@ -36,6 +36,14 @@ def lookup_table(skus: Iterable[str]) -> dict[str, str]:
     return {lookup_key(s): s for s in skus}
 
 
+def _joined(text: str, start: int, end: int) -> bool:
+    """True when the span is part of a longer number: "4711" in "4711-2" or "12.4711"."""
+    after = text[end:end + 2]
+    before = text[max(0, start - 2):start]
+    return (len(after) == 2 and after[0] in ".-" and after[1].isalnum()) or (
+        len(before) == 2 and before[1] in ".-" and before[0].isalnum())
+
+
 def find_known(text: str, known: Mapping[str, str], limit: int = 50) -> list[str]:
     """The catalogue's article numbers named in ``text``, in order, whole groups only ("4711" not in "47110")."""
     tokens = list(_TOKEN.finditer(text[:4000]))
@@ -49,7 +57,7 @@ def find_known(text: str, known: Mapping[str, str], limit: int = 50) -> list[str
                 if gap not in (".", "-") and not (gap.isspace() and len(gap) <= 3):
                     break
             sku = known.get(lookup_key(text[tokens[i].start():tokens[j].end()]))
-            if sku is not None:
+            if sku is not None and not _joined(text, tokens[i].start(), tokens[j].end()):
                 best = (j, sku)
         if best is None:
             i += 1

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from assistant.catalog.importer import CatalogImporter
-from assistant.gateway.admin import _lang, _login_redirect, _render, _valid_csrf, read_session
 from assistant.commerce.repository import get_repository
+from assistant.gateway.admin import _lang, _login_redirect, _render, _valid_csrf, read_session
 from assistant.gateway.deps import AppSettings
 from assistant.gateway.kb import get_knowledge
 
