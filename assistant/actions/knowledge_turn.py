@@ -31,8 +31,9 @@ def knowledge_question(
     """A question about how things are (products, terms, shipping), not about the buyer's own orders or
     documents and not a request to do something (assistant/routing.py, plus the order-reference parser).
     ``articles_count``: whether naming an article makes it a request (datasheets, prices) or not (status)."""
-    if not articles_count:
-        entities = tuple(e for e in entities if e != "sku")
+    # Rasa's number regex takes any 3-10 digit number for an order number ("EN 10204", "DIN 11851"); the order
+    # reference parser below knows better, so only the other entities count here
+    entities = tuple(e for e in entities if e != "order_number" and (articles_count or e != "sku"))
     if entities or not routing.is_question(text) or routing.about_own_business(text, articles_count):
         return False
     ref = parse_order_reference(text, clock.now(), language)

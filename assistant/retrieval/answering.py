@@ -52,6 +52,10 @@ _HOW_MUCH = re.compile(
     r"^(?:\W*)(?:welche[nmrs]?|wie (?:hoch|gross|viel|viele|lange|weit|schnell|oft|fein|stark|klein)|wieviel\w*|"
     r"was ist (?:der|die|das)|what(?:'s| is| are)|how (?:much|many|long|high|fast|often|far|big|small)|which|max|min)"
 )
+_YES_NO = re.compile(r"^(?:\W*)(?:is|are|can|could|does|do|ist|sind|kann|gibt es|is there|are there|hat|haben)\b")
+_HOW_TO = re.compile(
+    r"^(?:\W*)(?:wie (?!hoch|gross|viel|lange|weit|schnell|oft|fein|stark|klein)|how (?:do|to|should|can))"
+)
 QUANTITIES = frozenset({
     "temperature", "pressure", "min_pressure", "burst_pressure", "vacuum", "torque", "rated_torque", "bend_radius",
     "insertion_depth", "tolerance", "surface_speed", "speed_limit", "hardness", "voltage", "load_rating",
@@ -75,7 +79,8 @@ class Answerer:
         self.searcher = loaded.searcher
         self.glossary = loaded.glossary
         self.catalogue = Catalogue.of(loaded.products)
-        self.evidence = Evidence(loaded.searcher, loaded.glossary)
+        self.evidence = Evidence(loaded.searcher, loaded.glossary,
+                                 {sku: p.datasheet_id for sku, p in loaded.products.items()})
         self.threshold = dense_threshold(embedder_name)
         self._kind_cache: dict[str, frozenset[str]] = {}
         self._chunks_of: dict[str, list[Hit]] = {}
@@ -94,7 +99,7 @@ class Answerer:
         question = self.parse(text, lang, page_sku)
         encoder = self.searcher.encoder
         parts = question.parts or (question,)
-        vectors = encoder.encode([p.text for p in parts])
+        vectors = encoder.encode([f"{p.context} {p.text}".strip() for p in parts])
         answers: list[PartAnswer] = []
         all_hits: list[Hit] = []
         top = 0.0
@@ -108,6 +113,11 @@ class Answerer:
     # ------------------------------------------------------------------------------------------- search
     def _search(self, question: Question, vector: np.ndarray) -> list[Hit]:
         hits = self.searcher.search(question.search_text, k=10, vector=vector.reshape(1, -1))
+        # the words alone as well: in the fused ranking the first ten by meaning outrank the best by words, and
+        # a question full of the glossary's terms ("Standard-Zahlungsziel") is best found by them
+        seen_chunks = {h.chunk_id for h in hits}
+        hits += [h for h in self.searcher.search(question.search_text, k=5, mode="bm25")
+                 if h.chunk_id not in seen_chunks]
         if question.subject_skus:
             own = self.searcher.search(
                 question.search_text, k=12, vector=vector.reshape(1, -1),
@@ -258,7 +268,9 @@ class Answerer:
         if question.asked:
             answers: list[PartAnswer] = []
             missing: list[str] = []
-            quantity = bool(_HOW_MUCH.match(question.folded))
+            # a property with a value is asked for its value, unless the question is a yes/no or a how-to one
+            quantity = bool(_HOW_MUCH.match(question.folded)) or not (_YES_NO.match(question.folded)
+                                                                         or _HOW_TO.match(question.folded))
             for group in _asked_groups(question.asked)[:3]:
                 from_catalogue = catalogue_answer(question, articles, self.glossary, lang, group)
                 if from_catalogue is not None:

@@ -36,6 +36,8 @@ _CATALOGUE_UNIT = re.compile(
     r"preise, lagerbestand und lieferzeit|prices, stock and lead time|ist abgekuendigt\. nachfolger|"
     r"is discontinued\. successor|\bab lager\b|\bfrom stock\b"
 )
+# A value: a number standing on its own ("2 bar", "4–5 Nm", "6 × ID", "14 Tage"), not digits inside a code (3SL)
+_VALUE = re.compile(r"(?<![\w-])\d+(?:[.,]\d+)?(?![\w-])|\d\s?(?:×|x\b|%|°|nm\b|mm\b|bar\b|m/s)")
 _TIME_SPAN = re.compile(
     r"(?<![\d.,])\d+(?:[.,]\d+)?\s?(?:(?:-|–|bis|to)\s?\d+\s?)?(?:arbeitstag\w*|werktag\w*|tag\w*|days?|"
     r"working days?|business days?|"
@@ -91,9 +93,10 @@ class Scored:
 class Evidence:
     """Unit analysis and scoring for one loaded index version."""
 
-    def __init__(self, searcher: Searcher, glossary: Glossary) -> None:
+    def __init__(self, searcher: Searcher, glossary: Glossary, datasheets: dict[str, str] | None = None) -> None:
         self.searcher = searcher
         self.glossary = glossary
+        self._datasheets = datasheets or {}  # article number -> its datasheet id
         self._facts: dict[str, UnitFacts] = {}
         weights = searcher.bm25.weights
         n = max(1, weights.shape[1])
@@ -121,7 +124,7 @@ class Evidence:
                 concepts=frozenset(concepts),
                 skus=frozenset(_SKU_IN_TEXT.findall(text.upper())),
                 catalogue=bool(_CATALOGUE_SECTION.search(fold(section)) or _CATALOGUE_UNIT.search(folded)),
-                has_number=bool(re.search(r"\d", text)),
+                has_number=bool(_VALUE.search(folded)),
             )
             if len(self._facts) < 200_000:
                 self._facts[key] = found
@@ -135,6 +138,9 @@ class Evidence:
                 self._units_of[hit.text] = texts
         section = str(hit.metadata.get("section") or "")
         return [Unit(t, hit, self.facts(t, section)) for t in texts]
+
+    def searcher_datasheet(self, sku: str) -> str | None:
+        return self._datasheets.get(sku)
 
     def chunk_tokens(self, hit: Hit) -> frozenset[str]:
         """The words of a whole chunk with its section heading (where a passage comes from)."""
@@ -185,8 +191,10 @@ class Evidence:
         commercial_question = bool(asked & _COMMERCIAL)
         subject = set(question.subject_skus)
         series = _series_pattern(question.series)
+        sheets = {self.searcher_datasheet(s) for s in question.subject_skus} - {None}
+        # numbers of the question, except the short ones that are only part of its article numbers ("08")
         numbers = set(re.findall(r"(?<![\w.,])\d+(?:[.,]\d+)?(?![\w.,])", question.folded)) - {
-            n for s in question.subject_skus for n in re.findall(r"\d+", s)}
+            n for s in question.subject_skus for n in re.findall(r"\d+", s) if len(n) < 4}
         sizes = {fold(s) for s in question.constraints.sizes}
         vectors = None
         if qvec is not None and units:
@@ -213,6 +221,8 @@ class Evidence:
                 score += 0.5 if any("." in n or "," in n or len(n) >= 3 for n in shared) else 0.3
             if unit.language == question.language:
                 score += 0.15  # the reader's own language, when it says as much
+            if sheets and unit.doc_id in sheets:
+                score += 0.3  # the article's own datasheet before a use case that mentions it
             if question.asked and f.has_number and question.kind == "value":
                 score += 0.15
             if f.catalogue and not commercial_question:

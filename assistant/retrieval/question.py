@@ -120,6 +120,7 @@ class Question:
     conditions: tuple[Condition, ...]
     search_text: str  # the text complemented with the other language's glossary words, for BM25
     cue: bool = False  # phrased as "can I use …", "is … suitable"
+    context: str = ""  # the question before, when this part refers to it ("… and do I need an account?")
     parts: tuple[Question, ...] = field(default=(), compare=False)
 
     @property
@@ -127,11 +128,20 @@ class Question:
         return bool(self.subject_skus)
 
 
+_PREAMBLE = re.compile(
+    r"^(?:(?:hallo|hello|hi|hey|moin|servus|guten (?:tag|morgen|abend)|good (?:morning|afternoon|evening)|"
+    r"liebe[rs]? \w+|dear \w+)\b[\s,!.:]*)?(?:(?:zwei|drei|ein paar|kurze|eine|two|three|a few|quick|a|one)\s"
+    r"(?:fragen|frage|questions|question)\s?[:,.!-]\s*)?",
+    re.IGNORECASE,
+)
+
+
 def parse_question(
     text: str, language: str, glossary: Glossary, catalogue: Catalogue, page_sku: str | None = None,
     *, split: bool = True,
 ) -> Question:
     raw = " ".join((text or "")[:MAX_CHARS].split())
+    raw = _PREAMBLE.sub("", raw, count=1) or raw  # "Hallo, zwei Fragen: …" is no part of the question
     folded = fold(raw)
     constraints = parse_constraints(raw)
     mentions = glossary.mentions(folded)
@@ -171,7 +181,7 @@ def parse_question(
                 if parsed and topic and not [a for a in sub.asked if a != "price"]:
                     # "… a return, and is there a fee?": the fee of the return
                     sub = replace(sub, asked=(*topic, *sub.asked), kind="value",
-                                  search_text=f"{sub.search_text} {parsed[-1].text}")
+                                  search_text=f"{sub.search_text} {parsed[-1].text}", context=parsed[-1].text)
                 names_own = sub.constraints.families or sub.concepts & PRODUCT_KINDS
                 if not sub.has_subject and question.has_subject and not names_own:  # "… and its torque?"
                     sub = replace(sub, skus=question.skus, series=question.series,
