@@ -263,9 +263,20 @@ def value_answer(
                       sources=[unit.hit, *(s.unit.hit for s in more if s is not best)])
 
 
+def with_verdict(answer: PartAnswer, verdict: str, lang: str) -> PartAnswer:
+    """A yes/no question answered by one sentence: its answer word first ("Nein – …isolating barrier not
+    included"), read from that sentence (assistant/retrieval/answering.py decides which)."""
+    word = label("polar", verdict, lang)
+    lead = answer.lead
+    if lead.startswith(("According ", "Laut ", "Dazu ", "The ")):
+        lead = lead[0].lower() + lead[1:]
+    return replace(answer, lead=f"{word} – {lead}", verdict=verdict)
+
+
 def merge(answers: list[PartAnswer], missing: list[str], glossary: Glossary, lang: str) -> PartAnswer:
     """Several asked properties of one question, each answered from its own passage; the ones no document
     states are said plainly."""
+    answers = list({a.lead: a for a in reversed(answers)}.values())[::-1]  # two asked words, one sentence
     first = answers[0]
     if len(answers) == 1 and not missing:
         return first

@@ -27,6 +27,7 @@ from assistant.retrieval.answer import (
     selection_answer,
     value_answer,
     verdict_answer,
+    with_verdict,
 )
 from assistant.retrieval.constraints import Constraints, ProductMatch, match_products
 from assistant.retrieval.evidence import Evidence, Scored, Unit
@@ -40,7 +41,7 @@ from assistant.retrieval.question import (
     kind_of,
     parse_question,
 )
-from assistant.retrieval.suitability import Verdict, check
+from assistant.retrieval.suitability import Verdict, _negated, check, statement_kind
 from assistant.retrieval.tokenize import fold
 
 QUOTABLE = ("datasheet", "use_case", "faq", "guide", "certificate")
@@ -53,6 +54,16 @@ _HOW_MUCH = re.compile(
     r"was ist (?:der|die|das)|what(?:'s| is| are)|how (?:much|many|long|high|fast|often|far|big|small)|which|max|min)"
 )
 _YES_NO = re.compile(r"^(?:\W*)(?:is|are|can|could|does|do|ist|sind|kann|gibt es|is there|are there|hat|haben)\b")
+_POLAR_START = re.compile(
+    r"^(?:\W*)(?:will|would|has|have|may|darf|duerfen|gibt es|bekomme|bekommt|bekommen|get|gets|haelt|geht|passt|"
+    r"muss|muessen|must|need|needs|brauche|brauchen|gilt|gelten|faellt|fallen|wird|werden|zahle|zahlen)\b"
+)
+_EXCLUDES = re.compile(
+    r"\b(?:nicht|not|cannot|can't|kein\w*|no|ausgeschlossen|excluded|exceptions?|ausnahmen?)\b|ausgeschlossen"
+)
+_CONDITIONAL_WORDS = re.compile(
+    r"\b(?:nur wenn|nur bei|nur falls|only if|only when|sofern|provided that|unless|ausser wenn|anpassung nur)\b"
+)
 _HOW_TO = re.compile(
     r"^(?:\W*)(?:wie (?!hoch|gross|viel|lange|weit|schnell|oft|fein|stark|klein)|how (?:do|to|should|can))"
 )
@@ -287,8 +298,10 @@ class Answerer:
                 if len(passage) > 1:  # an item of a list: the quote shows the list's introduction and siblings
                     answers.append(value_answer(question, best, passage, self.glossary, articles, lang, group))
                     continue
-                answers.append(value_answer(question, best, self._context(best, scored, group), self.glossary,
-                                            articles, lang, group))
+                answer = value_answer(question, best, self._context(best, scored, group), self.glossary, articles,
+                                      lang, group)
+                polar = self._polarity(question, best, group)
+                answers.append(with_verdict(answer, polar, lang) if polar else answer)
             if answers:
                 return merge(answers, missing, self.glossary, lang)
             if question.has_subject or self._specific(question) or len(question.asked) > 1 \
@@ -346,6 +359,34 @@ class Answerer:
         picked = units[start : end + 1][:3]
         by_text = {s.unit.text: s for s in scored}
         return [by_text.get(u.text) or Scored(u, 0.0, False, True, 0.0) for u in picked]
+
+    def _polarity(self, question: Question, best: Scored, group: frozenset[str]) -> str | None:
+        """For a yes/no question ("Ist der Trennverstärker dabei?", "do kanban call-offs get the surcharge?")
+        answered by one sentence that names what was asked: no when that sentence negates it, only if it sets a
+        condition, yes otherwise. Nothing for other questions, or several parts, or a sentence that is only close."""
+        if not _YES_NO.match(question.folded) and not _POLAR_START.match(question.folded):
+            return None
+        if question.parts or (best.coverage < 0.15 and best.cosine < 0.3):
+            return None
+        unit = best.unit
+        if _CONDITIONAL_WORDS.search(unit.facts.folded):
+            return "only_if"
+        concept = next(iter(sorted(group - MODIFIERS)), None)
+        if concept and statement_kind(unit) == "negative" and _negated(unit, concept, self.glossary):
+            return "no"
+        heading = fold(str(unit.hit.metadata.get("section") or "").rsplit("›", 1)[-1])
+        before = self.evidence.units(unit.hit)
+        intro = next((u for u in reversed(before[: [u.text for u in before].index(unit.text)])
+                      if u.text.rstrip().endswith(":")), None) if unit.text in [u.text for u in before] else None
+        # an item of "Was ist von der Retoure ausgeschlossen?" / "Ausgeschlossen sind:" is a no
+        if _EXCLUDES.search(heading) or (intro is not None and _EXCLUDES.search(intro.facts.folded)):
+            return "no"
+        # a yes only from a sentence that itself names what was asked; a sentence that is merely close gets the
+        # quote without an answer word
+        names = concept is not None and any(m.concept == concept for m in self.glossary.mentions(unit.facts.folded))
+        if statement_kind(unit) == "negative" or not (names or best.coverage >= 0.5):
+            return None
+        return "yes"
 
     def _unknown_names(self, question: Question) -> list[str]:
         """Names no document uses: a brand or system the question is about ("Parker", "Salesforce"). In English
