@@ -10,6 +10,7 @@ import io
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Protocol
 
 from assistant.catalog.bmecat.writer import ExportHeader, ExportPrice, ExportProduct, write_bmecat
 from assistant.retrieval.models import Product
@@ -64,7 +65,24 @@ def catalogue_bmecat(products: Iterable[ExportProduct], *, catalog_id: str, name
     return out.getvalue()
 
 
-def price_list_bmecat(rows: Iterable[object], products: Mapping[str, Product], *, customer_id: str, buyer: str,
+class PriceLine(Protocol):
+    """What the export reads of ``assistant.commerce.prices.PriceRow``."""
+
+    @property
+    def sku(self) -> str: ...
+    @property
+    def price_eur(self) -> Decimal | None: ...
+    @property
+    def is_customer_price(self) -> bool: ...
+    @property
+    def price_unit(self) -> str: ...
+    @property
+    def min_order_qty(self) -> int: ...
+    @property
+    def lead_time_days(self) -> int: ...
+
+
+def price_list_bmecat(rows: Iterable[PriceLine], products: Mapping[str, Product], *, customer_id: str, buyer: str,
                       today: date, generated: datetime) -> bytes:
     """The account's price rows (``assistant.commerce.prices.PriceRow``) as a T_NEW_CATALOG.
 
