@@ -1,9 +1,12 @@
-"""Validate the answer-level evaluation set (answers.yml) and the grader's text rules.
+"""Validate the answer-level evaluation sets (answers.yml, answers_dev.yml) and the grader's text rules.
 
 A wrong label turns a good answer into a miss (or the reverse), so the set is checked like code: sizes and
 balance, ids that exist, regexes that compile, every expected fact literally present in the documents (or
 catalogue rows) the question names, honest cross-language labels, and "silent" questions whose property no
 document states. Runs in the normal suite in well under a second (no stack, no model).
+
+answers_dev.yml (the independent development set, all `tune`) is checked with the same rules; it differs in its ids
+(d-<lang>-<nnn>), its sizes, and in allowing a suitability question whose honest answer is "not specified".
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import pytest
 from tools.answer_eval import (
     KINDS,
     LANGS,
+    SET_FILE,
     VERDICTS,
     answer_text,
     catalogue_text,
@@ -38,10 +42,25 @@ MIN_TOTAL = 220
 MIN_KIND = {"fact": 60, "selection": 30, "suitability": 30, "cross_language": 40, "silent": 30, "multi": 10}
 MIN_KIND_PER_LANG = {"fact": 25, "selection": 12, "suitability": 12, "cross_language": 20, "silent": 15, "multi": 5}
 
+DEV_FILE = SET_FILE.with_name("answers_dev.yml")
+DEV_ID = re.compile(r"^d-(de|en)-\d{3}$")
+DEV_MIN_TOTAL = 160
+DEV_MIN_KIND = {"fact": 45, "selection": 20, "suitability": 40, "cross_language": 25, "silent": 20, "multi": 10}
+DEV_MIN_VERDICTS = {"yes": 8, "no": 8, "only_if": 5, "not_specified": 3}
+
 
 @lru_cache(maxsize=1)
 def questions() -> list[dict[str, Any]]:
     return load_set()
+
+
+@lru_cache(maxsize=1)
+def dev_questions() -> list[dict[str, Any]]:
+    return load_set(DEV_FILE)
+
+
+def _norm_q(text: str) -> str:
+    return re.sub(r"\W+", " ", text.lower()).strip()
 
 
 def translations(doc_id: str) -> set[str]:
@@ -55,22 +74,27 @@ def translations(doc_id: str) -> set[str]:
     return langs
 
 
-def test_ids_unique_and_well_formed() -> None:
-    ids = [q["id"] for q in questions()]
+def _check_ids(qs: list[dict[str, Any]], pattern: re.Pattern[str]) -> None:
+    ids = [q["id"] for q in qs]
     assert len(ids) == len(set(ids)), [i for i, n in Counter(ids).items() if n > 1]
-    for q in questions():
-        m = ID.match(q["id"])
+    for q in qs:
+        m = pattern.match(q["id"])
         assert m, q["id"]
         assert m.group(1) == q["lang"], f"{q['id']}: id prefix and lang differ"
-    texts = Counter(re.sub(r"\W+", " ", q["q"].lower()).strip() for q in questions())
+    texts = Counter(_norm_q(q["q"]) for q in qs)
     assert not [t for t, n in texts.items() if n > 1], "duplicate questions"
 
 
-def test_fields() -> None:
+def test_ids_unique_and_well_formed() -> None:
+    _check_ids(questions(), ID)
+
+
+def _check_fields(qs: list[dict[str, Any]], unspecified_suitability: bool = False) -> None:
+    """unspecified_suitability: a suitability question may instead be not_specified (verdict null, absent given)."""
     catalogue = load_catalogue()
     allowed = {"id", "q", "lang", "kind", "split", "page_sku", "docs", "facts", "forbidden", "verdict",
                "not_specified", "absent"}
-    for q in questions():
+    for q in qs:
         assert set(q) <= allowed, f"{q['id']}: unknown fields {set(q) - allowed}"
         assert q["lang"] in LANGS and q["kind"] in KINDS and q["split"] in ("tune", "frozen"), q["id"]
         assert 3 <= len(q["q"]) <= 2000, q["id"]
@@ -78,9 +102,18 @@ def test_fields() -> None:
             assert q["page_sku"] in catalogue, f"{q['id']}: page_sku {q['page_sku']} not in the catalogue"
         if q.get("verdict") is not None:
             assert q["verdict"] in VERDICTS, q["id"]
-        if q["kind"] == "suitability":
+        unspecified = unspecified_suitability and q["kind"] == "suitability" and q.get("not_specified") is True
+        if unspecified:
+            # "Can I use X for Y?" where the documents do not state Y: graded like a silent question, but the
+            # article's documents are named (hit@5) and may give the facts around it.
+            assert q.get("verdict") is None, f"{q['id']}: not_specified and a verdict exclude each other"
+            assert q.get("absent"), f"{q['id']}: say which property no document states (absent)"
+            assert q["docs"], f"{q['id']}: name the article's documents"
+        elif q["kind"] == "suitability":
             assert q.get("verdict") in VERDICTS, f"{q['id']}: a suitability question needs a verdict"
-        if q["kind"] == "silent":
+        if unspecified:
+            pass
+        elif q["kind"] == "silent":
             assert q.get("not_specified") is True, f"{q['id']}: silent questions are not_specified: true"
             assert q["docs"] == [] and q["facts"] == [], f"{q['id']}: silent questions name no documents or facts"
             assert q.get("absent"), f"{q['id']}: say which property no document states (absent)"
@@ -93,6 +126,10 @@ def test_fields() -> None:
             for fact in q[key]:
                 assert isinstance(fact, list) and fact and all(isinstance(a, str) and a for a in fact), (
                     f"{q['id']}: each {key} entry is a list of regex alternatives")
+
+
+def test_fields() -> None:
+    _check_fields(questions())
 
 
 def test_sizes_and_language_balance() -> None:
@@ -123,9 +160,9 @@ def test_split_is_balanced_per_language_and_kind() -> None:
         assert abs(counts["tune"] - counts["frozen"]) <= 1, f"{key}: {dict(counts)}"
 
 
-def test_documents_exist() -> None:
+def _check_documents_exist(qs: list[dict[str, Any]]) -> None:
     docs, catalogue = load_documents(), load_catalogue()
-    for q in questions():
+    for q in qs:
         for doc_id in q["docs"]:
             if doc_id.startswith("product:"):
                 assert doc_id.split(":", 1)[1] in catalogue, f"{q['id']}: unknown article {doc_id}"
@@ -133,8 +170,12 @@ def test_documents_exist() -> None:
                 assert doc_id in docs, f"{q['id']}: unknown document {doc_id}"
 
 
-def test_regexes_compile() -> None:
-    for q in questions():
+def test_documents_exist() -> None:
+    _check_documents_exist(questions())
+
+
+def _check_regexes_compile(qs: list[dict[str, Any]]) -> None:
+    for q in qs:
         for key in ("facts", "forbidden"):
             for fact in q[key]:
                 for alt in fact:
@@ -146,10 +187,13 @@ def test_regexes_compile() -> None:
             re.compile(absent["pattern"], re.IGNORECASE)
 
 
-def test_every_fact_is_stated_in_a_named_source() -> None:
-    """Each alternative of each fact is found in a named document or the catalogue row of a named article."""
+def test_regexes_compile() -> None:
+    _check_regexes_compile(questions())
+
+
+def _check_facts_in_sources(qs: list[dict[str, Any]]) -> None:
     problems = []
-    for q in questions():
+    for q in qs:
         texts = source_texts(q)
         for fact in q["facts"]:
             for alt in fact:
@@ -158,10 +202,14 @@ def test_every_fact_is_stated_in_a_named_source() -> None:
     assert not problems, "\n".join(problems)
 
 
-def test_forbidden_facts_do_not_match_the_expected_ones() -> None:
-    """A correct answer quoting the expected fact must not trip a forbidden pattern."""
+def test_every_fact_is_stated_in_a_named_source() -> None:
+    """Each alternative of each fact is found in a named document or the catalogue row of a named article."""
+    _check_facts_in_sources(questions())
+
+
+def _check_forbidden_vs_expected(qs: list[dict[str, Any]]) -> None:
     problems = []
-    for q in questions():
+    for q in qs:
         texts = source_texts(q)
         for fact in q["facts"]:
             for alt in fact:
@@ -172,9 +220,14 @@ def test_forbidden_facts_do_not_match_the_expected_ones() -> None:
     assert not problems, "\n".join(problems)
 
 
-def test_cross_language_questions_have_no_answer_in_their_own_language() -> None:
+def test_forbidden_facts_do_not_match_the_expected_ones() -> None:
+    """A correct answer quoting the expected fact must not trip a forbidden pattern."""
+    _check_forbidden_vs_expected(questions())
+
+
+def _check_cross_language(qs: list[dict[str, Any]]) -> None:
     docs = load_documents()
-    for q in questions():
+    for q in qs:
         if q["kind"] != "cross_language":
             continue
         for doc_id in q["docs"]:
@@ -187,12 +240,20 @@ def test_cross_language_questions_have_no_answer_in_their_own_language() -> None
                 assert not matches(fact, row), f"{q['id']}: the page's catalogue row already answers {fact[0]!r}"
 
 
-def test_same_language_questions_have_an_answer_in_their_language_or_the_catalogue() -> None:
-    for q in questions():
+def test_cross_language_questions_have_no_answer_in_their_own_language() -> None:
+    _check_cross_language(questions())
+
+
+def _check_same_language(qs: list[dict[str, Any]]) -> None:
+    for q in qs:
         if q["kind"] in ("cross_language", "silent"):
             continue
         ok = any(d.startswith("product:") or q["lang"] in translations(d) for d in q["docs"]) or q.get("page_sku")
         assert ok, f"{q['id']}: every answering document is in the other language (cross_language?)"
+
+
+def test_same_language_questions_have_an_answer_in_their_language_or_the_catalogue() -> None:
+    _check_same_language(questions())
 
 
 def _search(pattern: str, text: str, folded: str) -> re.Match[str] | None:
@@ -202,14 +263,12 @@ def _search(pattern: str, text: str, folded: str) -> re.Match[str] | None:
     return re.search(pattern.lower(), folded)
 
 
-def test_silent_questions_are_not_answered_anywhere() -> None:
-    """The property of a silent question appears in no document (except the named siblings that state it for
-    other articles) and in no catalogue row."""
+def _check_silent(qs: list[dict[str, Any]]) -> None:
     corpus = {doc_id: d.text for doc_id, d in load_documents().items()}
     corpus["products.csv"] = " | ".join(catalogue_text(r) for r in load_catalogue().values())
     folded = {doc_id: text.lower() for doc_id, text in corpus.items()}
     problems = []
-    for q in questions():
+    for q in qs:
         for absent in q.get("absent") or []:
             allowed = set(absent.get("except") or [])
             assert allowed <= set(corpus), f"{q['id']}: unknown except ids {allowed - set(corpus)}"
@@ -223,6 +282,80 @@ def test_silent_questions_are_not_answered_anywhere() -> None:
                 if m:
                     problems.append(f"{q['id']}: {absent['pattern']!r} found in {doc_id}: {m.group(0)!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_silent_questions_are_not_answered_anywhere() -> None:
+    """The property of a silent question appears in no document (except the named siblings that state it for
+    other articles) and in no catalogue row."""
+    _check_silent(questions())
+
+
+# ---------------------------------------------------------------------------------------------------- dev set
+
+def test_dev_ids_unique_and_well_formed() -> None:
+    _check_ids(dev_questions(), DEV_ID)
+
+
+def test_dev_questions_are_not_in_the_main_set() -> None:
+    """The dev set is independent: no question of answers.yml reappears (compared case- and punctuation-free)."""
+    main = {_norm_q(q["q"]) for q in questions()}
+    assert not [q["id"] for q in dev_questions() if _norm_q(q["q"]) in main]
+
+
+def test_dev_fields() -> None:
+    _check_fields(dev_questions(), unspecified_suitability=True)
+
+
+def test_dev_is_all_tune() -> None:
+    assert [q["id"] for q in dev_questions() if q["split"] != "tune"] == []
+
+
+def test_dev_sizes_kinds_and_verdicts() -> None:
+    qs = dev_questions()
+    assert len(qs) >= DEV_MIN_TOTAL
+    langs = Counter(q["lang"] for q in qs)
+    for lang in LANGS:
+        assert 0.45 <= langs[lang] / len(qs) <= 0.55, f"language balance: {dict(langs)}"
+    kinds = Counter(q["kind"] for q in qs)
+    per_lang = Counter((q["lang"], q["kind"]) for q in qs)
+    for kind, minimum in DEV_MIN_KIND.items():
+        assert kinds[kind] >= minimum, f"{kind}: {kinds[kind]} < {minimum}"
+        for lang in LANGS:
+            assert per_lang[(lang, kind)] >= minimum // 2, f"{lang}/{kind}: {per_lang[(lang, kind)]}"
+    verdicts = Counter("not_specified" if q.get("not_specified") else q["verdict"]
+                       for q in qs if q["kind"] == "suitability")
+    for verdict, minimum in DEV_MIN_VERDICTS.items():
+        assert verdicts[verdict] >= minimum, f"suitability verdicts: {dict(verdicts)}"
+    cross = Counter(q["lang"] for q in qs if q["kind"] == "cross_language")
+    assert min(cross[lang] for lang in LANGS) >= 10, f"cross-language per direction: {dict(cross)}"
+
+
+def test_dev_documents_exist() -> None:
+    _check_documents_exist(dev_questions())
+
+
+def test_dev_regexes_compile() -> None:
+    _check_regexes_compile(dev_questions())
+
+
+def test_dev_every_fact_is_stated_in_a_named_source() -> None:
+    _check_facts_in_sources(dev_questions())
+
+
+def test_dev_forbidden_facts_do_not_match_the_expected_ones() -> None:
+    _check_forbidden_vs_expected(dev_questions())
+
+
+def test_dev_cross_language_questions_have_no_answer_in_their_own_language() -> None:
+    _check_cross_language(dev_questions())
+
+
+def test_dev_same_language_questions_have_an_answer_in_their_language_or_the_catalogue() -> None:
+    _check_same_language(dev_questions())
+
+
+def test_dev_silent_questions_are_not_answered_anywhere() -> None:
+    _check_silent(dev_questions())
 
 
 # ---------------------------------------------------------------------------------------------------- grader rules
