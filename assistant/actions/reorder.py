@@ -181,11 +181,18 @@ class ActionReorder(KnowledgeDetour, DraftAction):
         return start_reorder(reply, self.orders, identity, ref, turn.language, self.drafts)
 
 
-class ActionChangeDraft(DraftAction):
+class ActionChangeDraft(KnowledgeDetour, DraftAction):
     """Free-text edits ("Position 2 auf 20 Stück", "ohne die Dichtungen") and the successor/drop buttons."""
 
     def name(self) -> str:
         return "action_change_draft"
+
+    async def answered_elsewhere(self, tracker: Tracker, turn: Turn, reply: Reply) -> bool:
+        # With no draft open, "do you do cXML punchout or only OCI?" filed here is a question; with one open, a
+        # question ("can you make it 20?") is an edit of it
+        if self.draft_id(tracker):
+            return False
+        return await super().answered_elsewhere(tracker, turn, reply)
 
     async def handle(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], turn: Turn, reply: Reply

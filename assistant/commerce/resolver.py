@@ -106,7 +106,9 @@ _NO_ORDER_BEFORE = re.compile(
     r"rechnungsnummer|rechnungsnr|invoice|kunde|kunden|kundennummer|kundennr|customer|account|konto|tel|"
     r"telefon|phone|fax|mobil|plz|zip|zeile|line|pos|position|seite|page|menge|qty|quantity|anzahl|stück|"
     r"preis|price|kst|kostenstelle|cost\s+centre|cost\s+center|jahr|year|dn|pn|nw|größe|size|"
-    r"zertifikat|certificate|angebot|quote|ticket|tracking)\.?(?:[\s-]*(?:nr|no|nummer|number)\.?)?"
+    r"zertifikat|certificate|angebot|quote|ticket|tracking|"
+    # a standard's number ("EN 10204", "DIN 11851", "ISO 8434-1") is not an order
+    r"en|din|iso|iec|vde|vdi|vdma|astm|ansi|sae|nfpa|cfr|jis|bs)\.?(?:[\s-]*(?:nr|no|nummer|number)\.?)?"
     r"|(?<![\w])[gmrx]|[×*/€$])\s*[:#]?\s*$"
 )
 

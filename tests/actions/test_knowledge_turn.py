@@ -11,6 +11,7 @@ from assistant.actions.documents import ActionRequestDocument
 from assistant.actions.knowledge_turn import knowledge_question
 from assistant.actions.orders import ActionOrderStatus
 from assistant.actions.prices import ActionPriceList
+from assistant.actions.reorder import DRAFT_SLOT, ActionChangeDraft
 from assistant.retrieval.service import KnowledgeService
 from tests.actions.helpers import run, texts, tracker
 from tests.actions.orders_support import ANNA, services
@@ -83,3 +84,19 @@ async def test_a_question_the_documents_do_not_answer_keeps_the_transactional_re
     dispatcher, _ = await run(detouring(ActionOrderStatus(), service),
                               tracker("Wie hoch ist der Mond über Hamburg?", "order_status"))
     assert "Kundenportal an" in texts(dispatcher)[0]
+
+
+async def test_a_question_filed_as_a_draft_edit_is_answered_only_when_no_draft_is_open(service) -> None:
+    question = "who has to confirm a 3.2 certificate under EN 10204?"  # "10204" is a standard, not an order
+    dispatcher, _ = await run(detouring(ActionRequestDocument(), service),
+                              tracker(question, "request_document", language="en",
+                                      entities=[{"entity": "order_number", "value": "10204"}]))
+    reply = "\n".join(texts(dispatcher))
+    assert "Please log in" not in reply and "3.2" in reply, reply
+    text = "we buy via SAP Ariba – do you do cXML punchout or only OCI?"
+    dispatcher, _ = await run(detouring(ActionChangeDraft(), service), tracker(text, "change_draft", language="en"))
+    reply = "\n".join(texts(dispatcher))
+    assert "cXML" in reply and "Please log in" not in reply, reply
+    dispatcher, _ = await run(detouring(ActionChangeDraft(), service),
+                              tracker(text, "change_draft", language="en", slots={DRAFT_SLOT: "d-1"}))
+    assert "cXML" not in "\n".join(texts(dispatcher))  # a draft is open: the edit flow (here: log in) decides

@@ -179,6 +179,9 @@ OTHER_CASES = [
     ("Lieferschein 80012", OrderReference()),
     ("Rechnung Nr. 90012", OrderReference()),
     ("Kunden-Nr. 10001", OrderReference()),
+    ("who has to confirm a 3.2 certificate under EN 10204?", OrderReference()),
+    ("Milchrohrverschraubung DIN 11851", OrderReference()),
+    ("Verschraubungen nach DIN EN ISO 8434-1", OrderReference()),
     ("im Jahr 2026", days("2026-01-01", "2026-11-16")),  # a year, never an order number
     ("um 12.30 Uhr", OrderReference()),
     ("die", OrderReference()),
