@@ -246,7 +246,7 @@ def value_answer(
     asked_here = tuple(a for a in question.asked if group is None or a in group)
     clause = value_clause(unit, replace(question, asked=asked_here), glossary) if asked_here else None
     if clause and not same:
-        clause = glossary.translate(clause, lang)
+        clause = glossary.translate(clause, lang)  # None: not sayable in the reader's language, the quote speaks
     values: list[str] = []  # a bare number from another language's sentence says too little on its own
     # ``more`` may be the passage the best unit belongs to (in document order), or further units
     quotes = [Quote.of(s.unit) for s in more] if any(s is best for s in more) else \
@@ -276,7 +276,12 @@ def with_verdict(answer: PartAnswer, verdict: str, lang: str) -> PartAnswer:
 def merge(answers: list[PartAnswer], missing: list[str], glossary: Glossary, lang: str) -> PartAnswer:
     """Several asked properties of one question, each answered from its own passage; the ones no document
     states are said plainly."""
-    answers = list({a.lead: a for a in reversed(answers)}.values())[::-1]  # two asked words, one sentence
+    kept: list[PartAnswer] = []
+    for a in answers:  # two asked words answered by the same sentence: said once
+        quoted = {q.text for q in a.quotes}
+        if not any(a.lead == k.lead or (quoted and quoted <= {q.text for q in k.quotes}) for k in kept):
+            kept.append(a)
+    answers = kept
     first = answers[0]
     if len(answers) == 1 and not missing:
         return first

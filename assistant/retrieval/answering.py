@@ -30,7 +30,8 @@ from assistant.retrieval.answer import (
     with_verdict,
 )
 from assistant.retrieval.constraints import Constraints, ProductMatch, match_products
-from assistant.retrieval.evidence import Evidence, Scored, Unit
+from assistant.retrieval.evidence import _COMMERCIAL, Evidence, Scored, Unit
+from assistant.retrieval.glossary import Glossary
 from assistant.retrieval.index import LoadedIndex
 from assistant.retrieval.models import Chunk, Hit, KnowledgeAnswer, Product
 from assistant.retrieval.question import (
@@ -41,7 +42,7 @@ from assistant.retrieval.question import (
     kind_of,
     parse_question,
 )
-from assistant.retrieval.suitability import Verdict, _negated, check, statement_kind
+from assistant.retrieval.suitability import _CLAUSE, _NEGATIVE, Verdict, check, statement_kind
 from assistant.retrieval.tokenize import fold
 
 QUOTABLE = ("datasheet", "use_case", "faq", "guide", "certificate")
@@ -71,8 +72,8 @@ QUANTITIES = frozenset({
     "temperature", "pressure", "min_pressure", "burst_pressure", "vacuum", "torque", "rated_torque", "bend_radius",
     "insertion_depth", "tolerance", "surface_speed", "speed_limit", "hardness", "voltage", "load_rating",
     "opening_pressure", "filtration", "noise", "roughness", "power", "switching_cycles", "switching_frequency",
-    "squeeze", "lead_time", "minimum_order", "min_quantity", "dimensions", "inner_diameter", "outer_diameter", "weight",
-    "rate_limit", "service_factor", "protection_class",
+    "squeeze", "lead_time", "minimum_order", "small_order_surcharge", "min_quantity", "dimensions", "inner_diameter",
+    "outer_diameter", "weight", "rate_limit", "service_factor", "protection_class",
 })
 # Number-like words: "24", "92er", "6206", "2rs", "t10", "8m" (not "mm" values' units).
 _MARK = re.compile(r"(?<![a-z0-9])(?=[a-z]{0,3}\d)[a-z0-9]{1,8}(?![a-z0-9])")
@@ -82,6 +83,39 @@ _REFERS_BACK = re.compile(
     r"nachtraeglich|ausnahme|after that|afterwards|below that|above that|otherwise|in addition|also|this|these|"
     r"that|it|they|dies|diese|dieser|das|sie|er|es)\b"
 )
+
+
+_WITHOUT = re.compile(r"\b(?:ohne|without|no need for|nicht erforderlich|not required|not needed|nicht noetig)\b")
+
+
+def _without(folded: str, concept: str, glossary: Glossary) -> bool:
+    """The sentence says the asked thing is not needed: "ohne Login", "without an account"."""
+    return any(m.concept == concept and _WITHOUT.search(folded[max(0, m.start - 24):m.start])
+               for m in glossary.mentions(folded))
+
+
+def _every_mention_negated(folded: str, concept: str, glossary: Glossary) -> bool:
+    """Each clause that names the concept negates it ("isolating barrier not included"); a sentence that names it
+    once plainly and once negated ("Bei Reklamationen … wenn die Rücksendung nicht …") decides nothing."""
+    bounds = [0, *[m.end() for m in _CLAUSE.finditer(folded)], len(folded)]
+    spans = [m.start for m in glossary.mentions(folded) if m.concept == concept]
+    return bool(spans) and all(
+        _NEGATIVE.search(folded[max(b for b in bounds if b <= start):min(b for b in bounds if b > start)])
+        for start in spans)
+
+
+def _said_once(answers: list[PartAnswer]) -> list[PartAnswer]:
+    """Two parts of a message answered by the same sentences ("Which CAD formats …, and do I need an account?"):
+    the quote once, with the later part's yes or no if it has one."""
+    kept: list[PartAnswer] = []
+    for a in answers:
+        quoted = {q.text for q in a.quotes}
+        same = next((i for i, k in enumerate(kept) if quoted and quoted <= {q.text for q in k.quotes}), None)
+        if same is None:
+            kept.append(a)
+        elif a.verdict and not kept[same].verdict and quoted == {q.text for q in kept[same].quotes}:
+            kept[same] = a
+    return kept
 
 
 class Answerer:
@@ -119,7 +153,7 @@ class Answerer:
             all_hits.extend(h for h in hits if h.chunk_id not in {x.chunk_id for x in all_hits})
             top = max([top, *(float(h.metadata.get("dense_score") or 0.0) for h in hits if h.doc_type != "product")])
             answers.append(self._answer_part(part, hits, vector, lang))
-        return compose(answers, lang, url_for_product, url_for_doc, round(top, 4), tuple(all_hits))
+        return compose(_said_once(answers), lang, url_for_product, url_for_doc, round(top, 4), tuple(all_hits))
 
     # ------------------------------------------------------------------------------------------- search
     def _search(self, question: Question, vector: np.ndarray) -> list[Hit]:
@@ -369,22 +403,29 @@ class Answerer:
         if question.parts or (best.coverage < 0.15 and best.cosine < 0.3):
             return None
         unit = best.unit
-        if _CONDITIONAL_WORDS.search(unit.facts.folded):
-            return "only_if"
         concept = next(iter(sorted(group - MODIFIERS)), None)
-        if concept and statement_kind(unit) == "negative" and _negated(unit, concept, self.glossary):
+        if concept is None or not any(m.concept == concept for m in self.glossary.mentions(question.folded)):
+            return None  # "…, and do I need an account?" carries the first part's topic, not its own
+        # every answer word is read from a sentence that itself names what was asked; a sentence that is only
+        # close ("Bei berechtigten Reklamationen … erst, wenn die Rücksendung nicht …") gets the quote alone
+        names = any(m.concept == concept for m in self.glossary.mentions(unit.facts.folded))
+        negative = statement_kind(unit) == "negative"
+        if names and _CONDITIONAL_WORDS.search(unit.facts.folded):
+            return "only_if"
+        if names and negative and _every_mention_negated(unit.facts.folded, concept, self.glossary):
             return "no"
+        if names and _without(unit.facts.folded, concept, self.glossary):
+            return "no"  # "do I need a login?" – "CAD models are on the product pages without login"
         heading = fold(str(unit.hit.metadata.get("section") or "").rsplit("›", 1)[-1])
-        before = self.evidence.units(unit.hit)
-        intro = next((u for u in reversed(before[: [u.text for u in before].index(unit.text)])
-                      if u.text.rstrip().endswith(":")), None) if unit.text in [u.text for u in before] else None
-        # an item of "Was ist von der Retoure ausgeschlossen?" / "Ausgeschlossen sind:" is a no
-        if _EXCLUDES.search(heading) or (intro is not None and _EXCLUDES.search(intro.facts.folded)):
+        texts = [u.text for u in self.evidence.units(unit.hit)]
+        before = self.evidence.units(unit.hit)[: texts.index(unit.text)] if unit.text in texts else []
+        intro = next((u for u in reversed(before) if u.text.rstrip().endswith(":")), None)
+        # an item of "Was ist von der Retoure ausgeschlossen?" / "Ausgeschlossen sind:" is a no, when the heading
+        # or the list names what was asked
+        listing = f"{heading} {intro.facts.folded if intro else ''}"
+        if _EXCLUDES.search(listing) and (names or any(m.concept == concept for m in self.glossary.mentions(listing))):
             return "no"
-        # a yes only from a sentence that itself names what was asked; a sentence that is merely close gets the
-        # quote without an answer word
-        names = concept is not None and any(m.concept == concept for m in self.glossary.mentions(unit.facts.folded))
-        if statement_kind(unit) == "negative" or not (names or best.coverage >= 0.5):
+        if not names or negative:
             return None
         return "yes"
 
@@ -474,4 +515,4 @@ def _asked_groups(asked: tuple[str, ...]) -> list[frozenset[str]]:
 
 
 def _commercial(question: Question) -> bool:
-    return bool(set(question.asked) & {"lead_time", "price", "successor", "minimum_order", "min_quantity", "shipping"})
+    return bool(set(question.asked) & _COMMERCIAL)

@@ -45,7 +45,8 @@ _TIME_SPAN = re.compile(
     r"\b(?:eines|einem|one|same|selben|naechsten|next)\s(?:arbeitstag\w*|werktag\w*|tag\w*|working day|day)"
 )
 _MONEY = re.compile(r"\d\s?(?:€|eur\b)|(?:€|eur)\s?\d")
-_COMMERCIAL = frozenset({"lead_time", "price", "successor", "minimum_order", "min_quantity", "shipping"})
+_COMMERCIAL = frozenset({"lead_time", "price", "successor", "minimum_order", "small_order_surcharge", "min_quantity",
+                         "shipping"})
 _NUMBER_UNIT = re.compile(
     r"(?<![\w.,])[-−–+]?\d+(?:[.,]\d+)?(?:\s?(?:…|\.\.\.|-|–|bis|to)\s?[-−–+]?\d+(?:[.,]\d+)?)?\s?"
     r"(?:°\s?c|bar|psi|mpa|nm|mm|m/s|m|%|v|w|a|kg|g|h|min|s|tage|arbeitstage|days|working days|shore a|"

@@ -129,20 +129,58 @@ class Glossary:
                 out.extend([*c.de[:limit], *c.en[:limit]])
         return out
 
-    def translate(self, phrase: str, language: str) -> str:
-        """Glossary words of the other language in a short phrase replaced by this language's label."""
+    def translate(self, phrase: str, language: str) -> str | None:
+        """Glossary words of the other language in a short phrase replaced by this language's label, and the few
+        small words between them; None when a word is left that only the other language's reader understands
+        ("framework contract: kein minimum order value" is no answer for either)."""
         folded = fold(phrase)
         if folded != phrase.lower():  # only phrases whose positions survive folding can be patched
-            return phrase
-        out, last = [], 0
+            return None
+        small = _SMALL_WORDS.get(language, {})
+        out: list[str | None] = []
+        last = 0
         for m in self.mentions(folded):
             if m.language == language:
                 continue
-            out.append(phrase[last : m.start])
+            out.append(_small_words(phrase[last : m.start], small))
             out.append(self.label(m.concept, language))
             last = m.end
-        out.append(phrase[last:])
+        out.append(_small_words(phrase[last:], small))
+        if any(piece is None for piece in out):
+            return None
         return "".join(out)
+
+
+# Words between the glossary's that a value phrase needs, into the reader's language; a German "kein" into
+# English is safe, an English "no" into German needs a gender, so it is not translated and the quote stands alone.
+_SMALL_WORDS = {
+    "en": {"kein": "no", "keine": "no", "keinen": "no", "keinem": "no", "nicht": "not", "und": "and", "oder": "or",
+           "bis": "to", "ab": "from", "je": "per", "pro": "per", "fuer": "for", "mit": "with", "ohne": "without",
+           "bei": "at", "max": "max", "min": "min", "ca": "approx", "nur": "only", "auch": "also"},
+    "de": {"and": "und", "or": "oder", "to": "bis", "per": "je", "with": "mit", "without": "ohne", "for": "für",
+           "at": "bei", "max": "max", "min": "min", "approx": "ca", "only": "nur", "also": "auch"},
+}
+# Words either reader understands: units, codes and standards
+_NEUTRAL = re.compile(
+    r"(?:mm|cm|m|bar|psi|mpa|kpa|nm|kg|g|h|s|min|kw|w|v|a|hz|db|dn|pn|nw|iso|din|en|ip|atex|fda|usp|sae|jis|"
+    r"npt|bsp|g|m|ex|eur|ct|ra|µm|um|°c|c|k|x|i|ii|iii|l|mbar|rpm|shore)"
+)
+
+
+def _small_words(text: str, small: dict[str, str]) -> str | None:
+    def one(m: re.Match[str]) -> str:
+        word = m.group(0)
+        key = fold(word)
+        if key in small:
+            return small[key]
+        if _NEUTRAL.fullmatch(key) or any(ch.isdigit() for ch in word) or (word.isupper() and len(word) > 1):
+            return word
+        raise LookupError(word)
+
+    try:
+        return re.sub(r"[^\W\d_][\w.-]*", one, text)
+    except LookupError:
+        return None
 
 
 def _trie_pattern(words: Iterable[str]) -> str:

@@ -122,3 +122,30 @@ def test_a_place_the_documents_do_not_cover_is_not_answered_with_another_places_
     assert "8,90" not in text and not answer.answered, text
     text, _ = reply(kb, "How long does a parcel take to Austria?", "en")
     assert "2 working days" in text
+
+
+@pytest.mark.parametrize(("question", "lang", "start", "quoted"), [
+    ("Can I return a hose cut to length?", "en", "No – ", "hoses cut to length"),
+    ("Ist der Trennverstärker im Lieferumfang?", "de", "Nein – ", "isolating barrier not included"),
+    ("Brauche ich ein Login für die CAD-Modelle?", "de", "Nein – ", "ohne Login"),
+    ("Do you offer cXML punch-out for SAP Ariba?", "en", "Yes – ", "cXML punch-out"),
+])
+def test_a_yes_no_question_gets_its_answer_word_from_the_quoted_sentence(kb, question, lang, start, quoted) -> None:
+    text, _ = reply(kb, question, lang)
+    assert text.startswith(start) and quoted in text, text
+
+
+def test_no_answer_word_from_a_sentence_that_negates_something_else(kb) -> None:
+    # "… berechnen ihn erst, wenn die Rücksendung nicht innerhalb von 30 Tagen eintrifft": the advance replacement
+    # exists; the "nicht" is about the return's deadline
+    text, _ = reply(kb, "Gibt es einen Vorabaustausch bei Reklamationen?", "de")
+    assert "Vorabaustausch" in text and not text.startswith(("Nein", "Ja")), text
+    # the part that asks nothing of its own ("…, and do I need an account?") borrows no yes from the first part,
+    # and one sentence answering both is quoted once
+    text, _ = reply(kb, "Which CAD formats can I download from the product page, and do I need an account?", "en")
+    assert "Yes" not in text and text.count("without login.”") == 1, text
+
+
+def test_a_value_from_the_other_language_is_stated_in_the_readers_words_or_left_to_the_quote(kb) -> None:
+    text, _ = reply(kb, "do kanban call-offs get the small-order surcharge?", "en")
+    assert "no small-order surcharge" in text and "kein minimum" not in text, text

@@ -69,3 +69,11 @@ def test_mentions_are_linear_on_long_hostile_text() -> None:
         started = time.perf_counter()
         REAL.mentions(fold(text))
         assert time.perf_counter() - started < 0.5, text[:20]
+
+
+def test_a_phrase_is_translated_only_when_every_word_is_understood() -> None:
+    glossary = REAL
+    assert glossary.translate("Rahmenvertrag: kein Mindermengenzuschlag", "en") == \
+        "framework contract: no small-order surcharge"
+    assert glossary.translate("Rahmenvertrag: Preise verhandelbar", "en") is None  # "verhandelbar" stays German
+    assert glossary.translate("framework contract: no small order surcharge", "de") is None  # "kein" or "keine"?
