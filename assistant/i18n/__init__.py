@@ -28,11 +28,24 @@ class _SafeParams(dict[str, Any]):
         return ""
 
 
+class _UniqueKeys(yaml.SafeLoader):
+    """YAML keeps the last of two equal keys without a word; a text defined twice in one file is an error."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ValueError(f"text key {key!r} defined twice (line {key_node.start_mark.line + 1})")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, dict[str, Any]]:
     merged: dict[str, dict[str, Any]] = {}
     for path in sorted(_HERE.glob("*.yml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeys) or {}  # noqa: S506 (safe loader)
         for key, entry in data.items():
             if key in merged:
                 raise ValueError(f"text key {key!r} defined twice (second time in {path.name})")
