@@ -92,6 +92,27 @@ def is_question(text: str) -> bool:
     return folded.endswith("?") or bool(QUESTION_START.match(folded))
 
 
+# "schick mir …", "send us …": a request even when it is put as a question ("Können Sie mir … schicken?")
+SEND_TO_ME = re.compile(r"\b(?:schick\w*|sende\w*|zeig\w*|gib|show|send|give|get)\s+(?:mir|uns|me|us)\b")
+# "…, wenn ich bis 14 Uhr bestelle?": a condition of the question, not an order
+_SUBORDINATE = re.compile(r"(?:wenn|falls|damit|sobald|bevor|nachdem|ob|dass|if|when|so that|before|after|once|"
+                          r"whether|that)\b")
+_CLAUSE = re.compile(r"[,;:?!.]+\s*|\s(?:und|and|also|auch|dann|then)\s")
+
+
+def _asks_for_something(folded: str) -> bool:
+    """A clause that asks for something to be done ("bitte 50 Stück bestellen"), not one that asks how or when
+    ("bis wann muss ich bestellen, damit …", "can you send the invoices as XRechnung?")."""
+    if SEND_TO_ME.search(folded):
+        return True
+    for clause in _CLAUSE.split(folded):
+        clause = re.sub(r"^(?:und|and|also|auch|dann|then|oder|or|aber|but)\s+", "", clause.strip(" -–"))
+        if clause and REQUEST.search(clause) and not QUESTION_START.match(clause) and not HOW_TO.match(clause) \
+                and not _SUBORDINATE.match(clause):
+            return True
+    return False
+
+
 def about_own_business(text: str, articles_count: bool = True) -> bool:
     """The buyer's own orders or documents, or a request to do something: not a general question. An article
     number counts too unless ``articles_count`` is False (for order status, "kv-Wert vom SV-520-08?" is a product
@@ -99,10 +120,13 @@ def about_own_business(text: str, articles_count: bool = True) -> bool:
     folded = fold(text).strip(" ¿!.,")
     if DOCUMENT_NUMBER.search(text) or (articles_count and ARTICLE.search(text)):
         return True
-    how_to = bool(HOW_TO.match(folded))
-    if REQUEST.search(folded) and not how_to:
+    if _asks_for_something(folded[:2000]):
         return True
-    return bool(ORDER_THING.search(folded) and (STATUS.search(folded) or (OWN.search(folded) and not how_to)))
+    how_to = bool(HOW_TO.match(folded))
+    own = bool(OWN.search(folded))
+    # "Does your API push webhooks when an order status changes?" asks how things work; "where is my order?" not
+    status = bool(STATUS.search(folded)) and (own or not how_to)
+    return bool(ORDER_THING.search(folded) and (status or (own and not how_to)))
 
 
 def misrouted_question(text: str, intent: str) -> bool:

@@ -37,8 +37,11 @@ def knowledge_question(
     if entities or not routing.is_question(text) or routing.about_own_business(text, articles_count):
         return False
     ref = parse_order_reference(text, clock.now(), language)
-    anchored = ref.order_number or ref.po_reference or ref.date_from or ref.date_to or ref.latest or ref.skip \
-        or ref.product_hint
+    folded = routing.fold(text)
+    # a day anchors only a message about orders or deliveries ("die Lieferung von Montag"), not "do you deliver
+    # on saturdays?" or "bis wann bestellen, damit es morgen da ist?"
+    dated = (ref.date_from or ref.date_to) and (routing.ORDER_THING.search(folded) or routing.OWN.search(folded))
+    anchored = ref.order_number or ref.po_reference or dated or ref.latest or ref.skip or ref.product_hint
     return not anchored and not (ref.open_only and not routing.HOW_TO.match(routing.fold(text).strip()))
 
 

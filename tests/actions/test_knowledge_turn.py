@@ -45,6 +45,14 @@ def detouring(action: Any, service: KnowledgeService) -> Any:
     ("what is waiting for my approval?", "en", False),
     ("where is my order from last Monday?", "en", False),
     ("reorder last Monday's order", "en", False),
+    # a day or a verb of ordering inside a question about how things work is no request
+    ("do you deliver on saturdays?", "en", True),
+    ("Does your REST API push webhooks when an order status changes?", "en", True),
+    ("two things: what are your payment terms, and can you send the invoices as XRechnung?", "en", True),
+    ("Bis wann muss ich heute bestellen, damit das Lagerteil morgen da ist?", "de", True),
+    ("Können Sie mir die Rechnung schicken?", "de", False),
+    ("Wo ist meine Lieferung von Montag?", "de", False),
+    ("Bitte 50 Stück bestellen", "de", False),
 ])
 def test_what_counts_as_a_knowledge_question(text: str, language: str, expected: bool) -> None:
     assert knowledge_question(text, language) is expected
