@@ -93,7 +93,10 @@ def is_question(text: str) -> bool:
 
 
 # "schick mir …", "send us …": a request even when it is put as a question ("Können Sie mir … schicken?")
-SEND_TO_ME = re.compile(r"\b(?:schick\w*|sende\w*|zeig\w*|gib|show|send|give|get)\s+(?:mir|uns|me|us)\b")
+SEND_TO_ME = re.compile(
+    r"\b(?:schick\w*|sende\w*|zeig\w*|gib|show|send|give|get)\s+(?:mir|uns|me|us)\b"
+    r"|\b(?:mir|uns)\s(?:[^\W\d]+\s){0,4}(?:zu)?(?:schick|send|zeig|geb|mail)\w*"
+)
 # "…, wenn ich bis 14 Uhr bestelle?": a condition of the question, not an order
 _SUBORDINATE = re.compile(r"(?:wenn|falls|damit|sobald|bevor|nachdem|ob|dass|if|when|so that|before|after|once|"
                           r"whether|that)\b")
