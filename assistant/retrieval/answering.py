@@ -57,11 +57,13 @@ _HOW_MUCH = re.compile(
 _YES_NO = re.compile(r"^(?:\W*)(?:is|are|can|could|does|do|ist|sind|kann|gibt es|is there|are there|hat|haben)\b")
 _POLAR_START = re.compile(
     r"^(?:\W*)(?:will|would|has|have|may|darf|duerfen|gibt es|bekomme|bekommt|bekommen|get|gets|haelt|geht|passt|"
-    r"muss|muessen|must|need|needs|brauche|brauchen|gilt|gelten|faellt|fallen|wird|werden|zahle|zahlen)\b"
+    r"muss|muessen|must|need|needs|brauche|brauchen|gilt|gelten|faellt|fallen|wird|werden|zahle|zahlen|liefern|"
+    r"liefert|bieten|bietet|versenden|akzeptieren|nehmen|unterstuetzen|unterstuetzt)\b"
 )
 _EXCLUDES = re.compile(
     r"\b(?:nicht|not|cannot|can't|kein\w*|no|ausgeschlossen|excluded|exceptions?|ausnahmen?)\b|ausgeschlossen"
 )
+_EXCEPTION_WORDS = re.compile(r"\b(?:ausnahme\w*|exception\w*|ausgeschlossen|excluded|exclusions?)\b")
 _CONDITIONAL_WORDS = re.compile(
     r"\b(?:nur wenn|nur bei|nur falls|only if|only when|sofern|provided that|unless|ausser wenn|anpassung nur)\b"
 )
@@ -330,10 +332,10 @@ class Answerer:
                 best = naming[0]
                 passage = self._passage(best, scored)
                 if len(passage) > 1:  # an item of a list: the quote shows the list's introduction and siblings
-                    answers.append(value_answer(question, best, passage, self.glossary, articles, lang, group))
-                    continue
-                answer = value_answer(question, best, self._context(best, scored, group), self.glossary, articles,
-                                      lang, group)
+                    answer = value_answer(question, best, passage, self.glossary, articles, lang, group)
+                else:
+                    answer = value_answer(question, best, self._context(best, scored, group), self.glossary,
+                                          articles, lang, group)
                 polar = self._polarity(question, best, group)
                 answers.append(with_verdict(answer, polar, lang) if polar else answer)
             if answers:
@@ -398,17 +400,22 @@ class Answerer:
         """For a yes/no question ("Ist der Trennverstärker dabei?", "do kanban call-offs get the surcharge?")
         answered by one sentence that names what was asked: no when that sentence negates it, only if it sets a
         condition, yes otherwise. Nothing for other questions, or several parts, or a sentence that is only close."""
-        if not _YES_NO.match(question.folded) and not _POLAR_START.match(question.folded):
+        # the yes/no question may follow its topic: "framework contract with fixed prices – is there a …?"
+        asked = re.split(r"\s[–—-]\s|:\s", question.folded)[-1]
+        if not _YES_NO.match(asked) and not _POLAR_START.match(asked):
             return None
         if question.parts or (best.coverage < 0.15 and best.cosine < 0.3):
             return None
         unit = best.unit
-        concept = next(iter(sorted(group - MODIFIERS)), None)
-        if concept is None or not any(m.concept == concept for m in self.glossary.mentions(question.folded)):
+        in_question = {m.concept for m in self.glossary.mentions(question.folded)}
+        in_unit = {m.concept for m in self.glossary.mentions(unit.facts.folded)} | self.evidence.context_concepts(unit)
+        own = sorted((group - MODIFIERS) & in_question)
+        if not own:
             return None  # "…, and do I need an account?" carries the first part's topic, not its own
         # every answer word is read from a sentence that itself names what was asked; a sentence that is only
         # close ("Bei berechtigten Reklamationen … erst, wenn die Rücksendung nicht …") gets the quote alone
-        names = any(m.concept == concept for m in self.glossary.mentions(unit.facts.folded))
+        concept = next((c for c in own if c in in_unit), own[0])
+        names = concept in in_unit
         negative = statement_kind(unit) == "negative"
         if names and _CONDITIONAL_WORDS.search(unit.facts.folded):
             return "only_if"
@@ -423,9 +430,14 @@ class Answerer:
         # an item of "Was ist von der Retoure ausgeschlossen?" / "Ausgeschlossen sind:" is a no, when the heading
         # or the list names what was asked
         listing = f"{heading} {intro.facts.folded if intro else ''}"
-        if _EXCLUDES.search(listing) and (names or any(m.concept == concept for m in self.glossary.mentions(listing))):
+        # (unless the question asks about the exceptions themselves: "Gibt es Ausnahmen beim Zuschlag?")
+        listed = names or any(m.concept == concept for m in self.glossary.mentions(listing))
+        if listed and _EXCLUDES.search(listing) and not _EXCEPTION_WORDS.search(question.folded):
             return "no"
-        if not names or negative:
+        # a yes also needs the question's other words in the sentence: "Gibt es Ausnahmen beim
+        # Mindermengenzuschlag?" is not answered yes by the sentence that states the surcharge
+        other_language = unit.language != question.language
+        if not names or negative or (best.coverage < 0.25 and not (other_language and best.cosine >= 0.5)):
             return None
         return "yes"
 

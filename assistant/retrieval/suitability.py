@@ -44,8 +44,13 @@ _MIN_PRESSURE = re.compile(
 _MEDIUM_CODES = {
     "steam": ("steam",), "hot_water": ("water",), "water": ("water",), "compressed_air": ("air",),
     "hydraulic_oil": ("hydraulic_oil",), "vacuum": ("vacuum",), "nitrogen": ("inert_gas",), "dust": ("dust",),
-    "food_contact": ("food", "beverage"), "acid": ("chemicals", "cip_detergent"), "solvent": ("chemicals",),
+    "food_contact": ("food", "beverage"), "acid": ("chemicals", "cip_detergent"),
+    "alkali": ("chemicals", "cip_detergent"), "solvent": ("chemicals",),
 }
+# A resistance table's rating: "CIP-Lauge (NaOH 2 %): bedingt" binds a "yes", "Sattdampf: ungeeignet" is a no
+_RATING_BAD = re.compile(r"\b(?:ungeeignet|unsuitable|not suitable|nicht bestaendig|not resistant|schlecht|poor)\b")
+_RATING_LIMITED = re.compile(r"\b(?:bedingt|eingeschraenkt|begrenzt|limited|conditionally|fair|maessig)\b")
+_RATING_GOOD = re.compile(r"\b(?:sehr gut|gut|very good|good|excellent|bestaendig|resistant)\b")
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,9 @@ def _check_one(
             found.append((len(question.concepts & unit.facts.concepts), 0, Check(condition, "only_if", "", unit)))
     if found:
         return max(found, key=lambda f: (f[0], f[1]))[2]
+    rated = _rating(condition, words, question, statements)
+    if rated is not None:
+        return rated
     for unit in statements:  # "Can be connected against residual pressure", "Vakuumleitungen bis -0,95 bar"
         if words & unit.facts.concepts and _PERMITS.search(unit.facts.folded) and not (
                 unit in negatives and _negated(unit, concept, glossary)):
@@ -243,6 +251,27 @@ def _negated(unit: Unit, concept: str, glossary: Glossary | None) -> bool:
     return False
 
 
+def _rating(condition: Condition, words: set[str], question: Question, statements: list[Unit]) -> Check | None:
+    """The resistance table row that names the medium, the most specific first ("CIP-Lauge (NaOH 2 %)" before
+    "Wasser"): good holds, limited is a condition to keep, unsuitable fails."""
+    # the media the question names, not only the one this condition stands for ("CIP-Lauge" is a CIP detergent
+    # and an alkali; the row to read is the alkali's, not the CIP acid's)
+    media = words | (question.concepts & (set(_MEDIUM_CODES) | {"cip"}))
+    rows = [u for u in statements if media & u.facts.concepts and (";" in u.text or ":" in u.text)
+            and len(u.text) < 200
+            and (_RATING_BAD.search(u.facts.folded) or _RATING_LIMITED.search(u.facts.folded)
+                 or _RATING_GOOD.search(u.facts.folded))]
+    if not rows:
+        return None
+    row = max(rows, key=lambda u: len(question.concepts & u.facts.concepts))
+    folded = row.facts.folded
+    if _RATING_BAD.search(folded):
+        return Check(condition, "fails", "", row)
+    if _RATING_LIMITED.search(folded):
+        return Check(condition, "only_if", "", row)
+    return Check(condition, "holds", "", row)
+
+
 def _lists_media(unit: Unit) -> bool:
     """A media list or resistance table row: "Medien: Dampf, Wasser", "Sattdampf: sehr gut"."""
     f = unit.facts.folded
@@ -271,6 +300,9 @@ def _catalogue_check(
         detail = "; ".join(sorted({f.actual for f in facts})) or "-"
     if not ok:
         return Check(condition, "fails", detail)
+    above = _threshold_passed(condition, statements)
+    if above is not None:  # "Bei PU-Schlauch über 10 bar gilt der niedrigere Schlauchdruck" at 12 bar
+        return Check(condition, "only_if", detail, above)
     for unit in onlys:  # "Für Sattdampf nur bis 10 bar": a limit that binds this condition
         if condition.kind == "pressure" and re.search(r"\d\s?bar", unit.facts.folded):
             bound = [_num(m.group(1)) for m in _UP_TO.finditer(unit.facts.folded) if m.group(2) == "bar"]
@@ -280,6 +312,19 @@ def _catalogue_check(
             if bound and question.concepts & unit.facts.concepts - {"pressure"}:
                 return Check(condition, "only_if", detail, unit)
     return Check(condition, "holds", detail)
+
+
+def _threshold_passed(condition: Condition, statements: list[Unit]) -> Unit | None:
+    """A datasheet sentence about what applies above a pressure or temperature the buyer's value exceeds."""
+    if condition.number is None or condition.kind not in ("pressure", "temperature_max"):
+        return None
+    unit_word = "bar" if condition.kind == "pressure" else "c"
+    for unit in statements:
+        for m in _ABOVE.finditer(unit.facts.folded):
+            if m.group(2) != "%" and (m.group(2) == "bar") == (unit_word == "bar") \
+                    and condition.number > _num(m.group(1)):
+                return unit
+    return None
 
 
 def _identity_value(condition: Condition, product: Product) -> str:

@@ -149,3 +149,17 @@ def test_no_answer_word_from_a_sentence_that_negates_something_else(kb) -> None:
 def test_a_value_from_the_other_language_is_stated_in_the_readers_words_or_left_to_the_quote(kb) -> None:
     text, _ = reply(kb, "do kanban call-offs get the small-order surcharge?", "en")
     assert "no small-order surcharge" in text and "kein minimum" not in text, text
+
+
+def test_a_threshold_the_buyers_value_passes_and_a_limited_rating_make_it_only_if(kb) -> None:
+    # "Bei PU-Schlauch über 10 bar gilt der niedrigere Schlauchdruck": 12 bar is within the fitting's 15 bar,
+    # but not a plain yes
+    text, answer = reply(kb, "Is 3S-0804 OK at 12 bar?", "en")
+    assert answer.verdict == "only_if" and "über 10 bar" in text, text
+    text, answer = reply(kb, "Is 3S-0804 OK at 8 bar?", "en")
+    assert answer.verdict == "yes" and "meets each condition checked" in text, text
+    # the resistance table's own row, not the catalogue's broad "chemicals" and not the CIP acid's row
+    text, answer = reply(kb, "Verträgt der FKM O-Ring OR-0250-FK die CIP-Lauge (NaOH 2%)?", "de")
+    assert answer.verdict == "only_if" and "CIP-Lauge (NaOH 2 %); Beständigkeit: bedingt" in text, text
+    text, answer = reply(kb, "Verträgt der OR-0250-FK CIP-Säure?", "de")
+    assert answer.verdict == "yes" and "sehr gut" in text, text
