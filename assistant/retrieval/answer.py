@@ -26,7 +26,7 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from assistant.retrieval.constraints import Constraints, ProductMatch
-from assistant.retrieval.evidence import Scored, Unit, value_clause
+from assistant.retrieval.evidence import Scored, Unit, measures_in, value_clause
 from assistant.retrieval.glossary import Glossary
 from assistant.retrieval.models import Hit, KnowledgeAnswer, Product
 from assistant.retrieval.question import Question
@@ -247,7 +247,13 @@ def value_answer(
     clause = value_clause(unit, replace(question, asked=asked_here), glossary) if asked_here else None
     if clause and not same:
         clause = glossary.translate(clause, lang)  # None: not sayable in the reader's language, the quote speaks
-    values: list[str] = []  # a bare number from another language's sentence says too little on its own
+    values: list[str] = []
+    if not same and not clause and asked_here:
+        # the one measure of a sentence in the other language, said with what was asked ("noise reduction:
+        # 20–25 dB(A)"); a sentence with several numbers is left to the quote
+        measures = measures_in(unit.text)
+        if len(measures) == 1:
+            values = measures
     # ``more`` may be the passage the best unit belongs to (in document order), or further units
     quotes = [Quote.of(s.unit) for s in more] if any(s is best for s in more) else \
         [Quote.of(unit)] + [Quote.of(s.unit) for s in more]
@@ -259,6 +265,7 @@ def value_answer(
         clause=quote_text(clause) if clause else "", values=values, same_language=same, title=unit.hit.title,
         kind=_doc_kind(unit.hit.doc_type, lang), quotes=_quote_lines(quotes, lang),
     )
+    lead = lead[:1].upper() + lead[1:]  # "Noise reduction (series SD-100): …"
     return PartAnswer(question, "value", True, lead=lead, quotes=quotes,
                       sources=[unit.hit, *(s.unit.hit for s in more if s is not best)])
 

@@ -43,6 +43,9 @@ _TIME_SPAN = re.compile(
     r"working days?|business days?|"
     r"wochen?|weeks?|monat\w*|months?|jahr\w*|years?|stunden?|hours?|minuten?|minutes?|uhr\b|pm\b|am\b)|"
     r"\b(?:eines|einem|one|same|selben|naechsten|next)\s(?:arbeitstag\w*|werktag\w*|tag\w*|working day|day)"
+    # how often: "Druckprüfung jährlich", "inspect annually", "alle 6 Monate"
+    r"|\b(?:jaehrlich\w*|halbjaehrlich\w*|monatlich\w*|woechentlich\w*|taeglich\w*|annually|yearly|monthly|weekly|"
+    r"daily|every (?:year|month|week|day|shift))\b"
 )
 _MONEY = re.compile(r"\d\s?(?:€|eur\b)|(?:€|eur)\s?\d")
 _COMMERCIAL = frozenset({"lead_time", "price", "successor", "minimum_order", "small_order_surcharge", "min_quantity",
@@ -51,6 +54,27 @@ _NUMBER_UNIT = re.compile(
     r"(?<![\w.,])[-−–+]?\d+(?:[.,]\d+)?(?:\s?(?:…|\.\.\.|-|–|bis|to)\s?[-−–+]?\d+(?:[.,]\d+)?)?\s?"
     r"(?:°\s?c|bar|psi|mpa|nm|mm|m/s|m|%|v|w|a|kg|g|h|min|s|tage|arbeitstage|days|working days|shore a|"
     r"×\s?\w+|x\s?\w+|eur|€)?(?![\w])"
+)
+
+# A number with its unit of measure
+_MEASURE = re.compile(
+    r"(?<![\w.,])\d+(?:[.,]\d+)?\s?(?:°\s?c|bar|psi|mpa|nm|mm|m/s|db|dba|db\(a\)|%|kg|kw|hz|shore|µm|um|"
+    r"l/min|nl/min|rpm|min-1|1/min)(?![a-z])"
+)
+
+
+
+def measures_in(text: str) -> list[str]:
+    """The measures of a text as written ("20–25 dB(A)", "1,5 bar"), ranges whole."""
+    out = []
+    for m in _MEASURE_AS_WRITTEN.finditer(text):
+        out.append(m.group(0).strip())
+    return out
+
+
+_MEASURE_AS_WRITTEN = re.compile(
+    r"(?<![\w.,])[-−]?\d+(?:[.,]\d+)?(?:\s?(?:…|-|–|bis|to)\s?[-−]?\d+(?:[.,]\d+)?)?\s?"
+    r"(?:°\s?C|bar|psi|MPa|Nm|mm|m/s|dB\(A\)|dB|%|kg|kW|Hz|Shore\s?[AD]?|µm|l/min|Nl/min|rpm)(?![A-Za-z])"
 )
 
 
@@ -226,6 +250,8 @@ class Evidence:
                 score += 0.3  # the article's own datasheet before a use case that mentions it
             if question.asked and f.has_number and question.kind == "value":
                 score += 0.15
+                if _MEASURE.search(f.folded):
+                    score += 0.2  # "um typisch 20–25 dB(A)" states a measure; "DV-520-04 … lowers noise" does not
             if f.catalogue and not commercial_question:
                 score -= 2.0
             if len(unit.text) < 25:
@@ -261,10 +287,12 @@ def _about(unit: Unit, subject: set[str], series: re.Pattern[str] | None) -> boo
     f = unit.facts
     if f.skus & subject:
         return True
-    if series is not None and series.search(f.folded) and not (f.skus - subject):
+    # "Die Schalldämpfer SD-100 …" names the asked articles' series, not another article
+    others = {s for s in f.skus - subject if not any(x.startswith(f"{s}-") for x in subject)}
+    if series is not None and series.search(f.folded) and not others:
         return True
     documented = set(unit.hit.metadata.get("products") or [])
-    return bool(documented & subject) and not (f.skus - subject)
+    return bool(documented & subject) and not others
 
 
 def value_clause(unit: Unit, question: Question, glossary: Glossary) -> str | None:
