@@ -54,7 +54,8 @@ ARTICLE = re.compile(r"\b[A-Za-z0-9]{2,5}-\d{3,4}(?:-[0-9A-Za-z]{1,3})?\b")
 HUMAN = re.compile(
     r"\b(?:mensch\w*|person|persoenlich\w*|mitarbeiter\w*|berater\w*|kolleg\w*|ansprechpartner\w*|vertrieb\w*|"
     r"rueckruf\w*|zurueckruf\w*|anruf\w*|telefon\w*|human|agent|call me|call back|callback|"
-    r"talk to|speak to|speak with|talk with|sales team|sales rep\w*|salesperson)\b"
+    r"talk to|speak to|speak with|talk with|sales team|sales rep\w*|salesperson|mit jemand\w*|jemand\w* sprechen|"
+    r"(?:to|with) (?:someone|somebody|anyone))\b"
 )
 DOCUMENT_WORDS = re.compile(
     r"\b(?:datenblatt\w*|datasheet\w*|data sheet\w*|zeugnis\w*|zertifikat\w*|certificate\w*|cad|step|dxf|"

@@ -101,6 +101,13 @@ def test_unknown_kind_is_refused(analytics: Analytics) -> None:
         analytics.record_unanswered("x", "whatever")
 
 
+def test_every_reason_the_knowledge_answer_gives_for_not_answering_is_a_kind(analytics: Analytics) -> None:
+    # "the documents do not specify this" is the content team's most useful gap; it was refused as an unknown kind
+    for kind in ("low_score", "no_documents", "no_product_match", "not_specified"):
+        analytics.record_unanswered(f"Frage {kind}?", kind, "de")
+    assert {r.kind for r in analytics.rows()} == {"low_score", "no_documents", "no_product_match", "not_specified"}
+
+
 def _row(q: str, lang: str = "de", kind: str = "low_score", minutes: int = 0) -> UnansweredQuestion:
     return UnansweredQuestion(
         created_at=T0 + timedelta(minutes=minutes), kind=kind, language=lang, question=q, group_key=group_key(q, lang)

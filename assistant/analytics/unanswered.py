@@ -35,8 +35,8 @@ from assistant.sanitize import csv_cell
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["fallback", "low_score", "no_documents", "no_product_match", "thumbs_down"]
-KINDS: tuple[str, ...] = ("fallback", "low_score", "no_documents", "no_product_match", "thumbs_down")
+Kind = Literal["fallback", "low_score", "no_documents", "no_product_match", "not_specified", "thumbs_down"]
+KINDS: tuple[str, ...] = ("fallback", "low_score", "no_documents", "no_product_match", "not_specified", "thumbs_down")
 GROUP_SIMILARITY = 75  # rapidfuzz token_sort_ratio of the stemmed keys; calibrated in tests/test_analytics.py
 
 

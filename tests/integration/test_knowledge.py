@@ -65,7 +65,8 @@ def test_german_food_industry_question_names_fitting_articles_with_facts_and_sou
     assert products, text
     assert all(p["sku"].startswith("3SX-") for p in products), products  # stainless, FDA, up to 120 °C
     assert any("120 °C ✓" in str(p["facts"]) for p in products)
-    assert "erfüllen alle genannten Anforderungen" in text or "erfüllt alle genannten Anforderungen" in text
+    # what was checked, per article, and no sweeping "erfüllt alle Anforderungen"
+    assert "passen laut Katalog" in text and "alle genannten Anforderungen" not in text, text
     sources = _sources(messages)
     assert sources and all(s["url"].startswith(("http://", "https://")) and "/kb/" in s["url"] for s in sources)
     assert all(s["excerpt"] for s in sources)
@@ -80,7 +81,7 @@ def test_english_mobile_hydraulics_question_names_a_350_bar_coupling_with_source
     assert couplings and products[0] in couplings, [p["sku"] for p in products]
     assert all(re.search(r"'\d{3} bar ✓'", str(p["facts"])) for p in couplings), couplings
     assert "350 bar ✓" in str(couplings[0]["facts"])
-    assert "meets all the requirements" in text or "meet all the requirements" in text
+    assert "the catalogue has" in text and "all the requirements" not in text, text
     assert _sources(messages)
     assert {"/start_finder", "/start_rfq"} <= set(_payloads(messages))
     for payload in _payloads(messages):  # every button must be clickable through the gateway
@@ -91,8 +92,8 @@ def test_english_mobile_hydraulics_question_names_a_350_bar_coupling_with_source
 @pytest.mark.parametrize(
     ("locale", "question", "honest"),
     [
-        ("de", "Habt ihr eine Zulassung eurer Kupplungen für die Raumfahrt nach ECSS?", "keine verlässliche Antwort"),
-        ("en", "Are your couplings qualified for spaceflight under ECSS?", "reliable answer"),
+        ("de", "Habt ihr eine Zulassung eurer Kupplungen für die Raumfahrt nach ECSS?", "keine Angabe"),
+        ("en", "Are your couplings qualified for spaceflight under ECSS?", "do not specify"),
     ],
 )
 def test_a_question_the_documents_cannot_answer_gets_an_honest_reply_and_a_way_forward(
