@@ -356,10 +356,11 @@ def catalogue_answer(
 
 def not_specified_answer(
     question: Question, closest: Hit | None, stated: list[str], glossary: Glossary, articles: list[Product],
-    lang: str, names: list[str] | None = None,
+    lang: str, names: list[str] | None = None, places: list[str] | None = None,
 ) -> PartAnswer:
-    """``names``: what the question names that no document mentions (a brand, a system)."""
-    subject = subject_name(question, articles, lang)
+    """``names``: what the question names that no document mentions (a brand, a system); ``places``: the places
+    asked about that no passage covers ("Norwegen")."""
+    subject = subject_name(question, articles, lang) or (", ".join(places) if places else None)
     asked = [*_labels(question.asked[:3], glossary, lang), *(names or [])]
     lead = render(
         "not_specified", lang, subject=subject, asked=asked,

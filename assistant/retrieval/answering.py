@@ -341,10 +341,10 @@ class Answerer:
             if answers:
                 return merge(answers, missing, self.glossary, lang)
             if question.has_subject or self._specific(question) or len(question.asked) > 1 \
-                    or any(s.names_asked for s in scored[:1]):
+                    or any(s.names_asked for s in scored[:1]) or places:
                 closest = next((s.unit.hit for s in candidates), None)
                 return not_specified_answer(question, closest, catalogue_facts(articles, lang), self.glossary,
-                                            articles, lang)
+                                            articles, lang, places=self._place_words(question) if places else None)
         # a passage that shares the question's words and its meaning, or one very close in meaning (other language)
         good = [s for s in candidates if s.coverage >= 2 * MIN_COVERAGE
                 or (s.coverage >= MIN_COVERAGE and s.cosine >= self.threshold) or s.cosine >= self.threshold + 0.12]
@@ -439,7 +439,22 @@ class Answerer:
         other_language = unit.language != question.language
         if not names or negative or (best.coverage < 0.25 and not (other_language and best.cosine >= 0.5)):
             return None
+        # a word no document uses ("webhooks", "X12") is not confirmed by a sentence about the same topic
+        vocabulary = self.searcher.bm25.vocab
+        if any(t not in vocabulary and t not in unit.facts.tokens for t in self.evidence.content_tokens(question)):
+            return None
         return "yes"
+
+    def _place_words(self, question: Question) -> list[str]:
+        """The places as the question writes them ("Norwegen", "Vienna")."""
+        words = []
+        for m in self.glossary.mentions(question.folded):
+            if self.glossary.is_entity(m.concept):
+                word = question.folded[m.start:m.end]
+                found = re.search(r"\b[\w-]+\b", question.text[m.start:]) if question.text.lower().startswith(
+                    word, m.start) else None
+                words.append(found.group(0) if found else word.title())
+        return list(dict.fromkeys(words))
 
     def _unknown_names(self, question: Question) -> list[str]:
         """Names no document uses: a brand or system the question is about ("Parker", "Salesforce"). In English

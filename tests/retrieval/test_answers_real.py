@@ -163,3 +163,11 @@ def test_a_threshold_the_buyers_value_passes_and_a_limited_rating_make_it_only_i
     assert answer.verdict == "only_if" and "CIP-Lauge (NaOH 2 %); Beständigkeit: bedingt" in text, text
     text, answer = reply(kb, "Verträgt der OR-0250-FK CIP-Säure?", "de")
     assert answer.verdict == "yes" and "sehr gut" in text, text
+
+
+def test_a_place_or_a_word_no_document_covers_gets_no_value_and_no_yes(kb) -> None:
+    text, answer = reply(kb, "Wie lange braucht ein Paket von euch nach Norwegen?", "de")
+    assert not answer.answered and "(Norwegen)" in text and "Arbeitstag" not in text, text
+    # the API sentence is about the same topic, but no document says "webhooks"
+    text, _ = reply(kb, "Does your REST API push webhooks when an order status changes?", "en")
+    assert not text.startswith("Yes"), text
