@@ -236,6 +236,14 @@ def _labels(concepts: tuple[str, ...], glossary: Glossary, lang: str) -> list[st
     return [glossary.label(concept, lang) for concept in concepts]
 
 
+# Asked properties whose unit says what is measured, for the one measure of an other-language sentence
+_MEASURE_OF = {
+    "noise": re.compile(r"dB"), "torque": re.compile(r"Nm"), "rated_torque": re.compile(r"Nm"),
+    "roughness": re.compile(r"µm"), "hardness": re.compile(r"Shore"), "power": re.compile(r"kW"),
+    "switching_frequency": re.compile(r"Hz"),
+}
+
+
 def value_answer(
     question: Question, best: Scored, more: list[Scored], glossary: Glossary, articles: list[Product], lang: str,
     group: frozenset[str] | None = None,
@@ -252,7 +260,9 @@ def value_answer(
         # the one measure of a sentence in the other language, said with what was asked ("noise reduction:
         # 20–25 dB(A)"); a sentence with several numbers is left to the quote
         measures = measures_in(unit.text)
-        if len(measures) == 1:
+        unit_of = _MEASURE_OF.get(asked_here[0]) if len(asked_here) == 1 else None
+        # only where the unit says what it measures: °C and bar are as often a condition ("Berstdruck … bei 20 °C")
+        if len(measures) == 1 and unit_of is not None and unit_of.search(measures[0]):
             values = measures
     # ``more`` may be the passage the best unit belongs to (in document order), or further units
     quotes = [Quote.of(s.unit) for s in more] if any(s is best for s in more) else \

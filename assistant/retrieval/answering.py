@@ -112,7 +112,8 @@ def _said_once(answers: list[PartAnswer]) -> list[PartAnswer]:
     kept: list[PartAnswer] = []
     for a in answers:
         quoted = {q.text for q in a.quotes}
-        same = next((i for i, k in enumerate(kept) if quoted and quoted <= {q.text for q in k.quotes}), None)
+        same = next((i for i, k in enumerate(kept) if (quoted and quoted <= {q.text for q in k.quotes})
+                     or (a.lead and a.lead == k.lead)), None)
         if same is None:
             kept.append(a)
         elif a.verdict and not kept[same].verdict and quoted == {q.text for q in kept[same].quotes}:
@@ -295,11 +296,14 @@ class Answerer:
         return sheets + [u.hit for u in verdict_units]
 
     def _value_or_general(self, question: Question, scored: list[Scored], hits: list[Hit], lang: str) -> PartAnswer:
+        about_terms = bool(set(question.asked) & (_TERMS - MODIFIERS))
+        if about_terms:  # the article is the occasion, not the subject: the reply is not "3S-0604: …"
+            question = replace(question, skus=(), series=(), series_names=(), subject_skus=())
         articles = self._articles(question)
         candidates = [s for s in scored if not s.unit.facts.catalogue or _commercial(question)]
-        if question.has_subject:
+        if question.has_subject and not about_terms:
             candidates = [s for s in candidates if s.about_subject]
-        if question.skus:  # one article: its datasheet, or a passage that names it or its series
+        if question.skus and not about_terms:  # one article: its datasheet, or a passage that names it or its series
             sheets = {p.datasheet_id for p in articles}
             candidates = [s for s in candidates if s.unit.doc_id in sheets or s.unit.facts.skus & set(question.skus)
                           or self.evidence.names_series(s.unit, question)]
@@ -402,6 +406,7 @@ class Answerer:
         condition, yes otherwise. Nothing for other questions, or several parts, or a sentence that is only close."""
         # the yes/no question may follow its topic: "framework contract with fixed prices – is there a …?"
         asked = re.split(r"\s[–—-]\s|:\s", question.folded)[-1]
+        asked = re.sub(r"^\W*(?:and|und|also|auch|oder|or|but|aber)\s+", "", asked)
         if not _YES_NO.match(asked) and not _POLAR_START.match(asked):
             return None
         if question.parts or (best.coverage < 0.15 and best.cosine < 0.3):
@@ -528,6 +533,10 @@ def _as_hit(chunk: Chunk) -> Hit:
 
 
 MODIFIERS = frozenset({"price", "duration"})
+# How the shop works, whatever article the message names ("ordered 20 too many 3S-0604 – how long do I have to
+# send them back?"): answered from the FAQ, not looked for in the article's datasheet
+_TERMS = frozenset({"returns", "shipping", "payment", "minimum_order", "small_order_surcharge", "express",
+                    "framework_contract", "integration", "authentication", "approvals_flow", "privacy", "duration"})
 
 
 def _asked_groups(asked: tuple[str, ...]) -> list[frozenset[str]]:

@@ -171,3 +171,10 @@ def test_a_place_or_a_word_no_document_covers_gets_no_value_and_no_yes(kb) -> No
     # the API sentence is about the same topic, but no document says "webhooks"
     text, _ = reply(kb, "Does your REST API push webhooks when an order status changes?", "en")
     assert not text.startswith("Yes"), text
+
+
+def test_a_terms_question_that_names_an_article_is_answered_from_the_faq(kb) -> None:
+    # the article is the occasion; the return deadline and fee are in the returns FAQ, not in its datasheet
+    text, _ = reply(kb, "ordered 20 too many 3S-0604. how long do I have to send them back and what's the fee?",
+                         "en")
+    assert "14 days" in text and "15 %" in text and not text.startswith("3S-0604"), text
