@@ -106,6 +106,10 @@ def _every_mention_negated(folded: str, concept: str, glossary: Glossary) -> boo
         for start in spans)
 
 
+# A number with a unit or a clock time, as two sentences about one limit both write it ("3:00 pm", "15 uhr", "10 bar")
+_LIMIT_NUMBER = re.compile(r"\b\d+(?:[.,:]\d+)?\s?(?:pm|am|uhr|bar|°c|%|eur|€|tage|days|arbeitstage|working days)")
+
+
 def _said_once(answers: list[PartAnswer]) -> list[PartAnswer]:
     """Two parts of a message answered by the same sentences ("Which CAD formats …, and do I need an account?"):
     the quote once, with the later part's yes or no if it has one."""
@@ -379,8 +383,11 @@ class Answerer:
             chosen.insert(0, wrap(units[at - 1]))
         if at + 1 < len(units):
             nxt = units[at + 1]
-            if _REFERS_BACK.match(nxt.facts.folded) or ((group - MODIFIERS) & nxt.facts.concepts
-                                                         and group & MODIFIERS <= nxt.facts.concepts):
+            # … or states the other side of the same limit ("by 3:00 pm" – "Orders after 3:00 pm … next working day")
+            shared_limit = set(_LIMIT_NUMBER.findall(best.unit.facts.folded)) & set(
+                _LIMIT_NUMBER.findall(nxt.facts.folded))
+            if _REFERS_BACK.match(nxt.facts.folded) or shared_limit or (
+                    (group - MODIFIERS) & nxt.facts.concepts and group & MODIFIERS <= nxt.facts.concepts):
                 chosen.append(wrap(nxt))
         return chosen if len(chosen) > 1 else []
 
@@ -472,8 +479,12 @@ class Answerer:
             if question.language == "de" and not shaped:
                 continue
             seen = self.searcher.bm25.tokenizer.vocabulary  # every word of four letters or more in the corpus
-            if len(word) >= 4 and fold(word) not in seen and fold(word).rstrip("s") not in seen \
-                    and not self.glossary.concepts_in(word) and not _MARK.search(fold(word)):
+            folded = fold(word)
+            # a hyphenated compound is known when its parts are ("SEPA-Lastschrift", "REST-API")
+            parts = [p for p in folded.split("-") if len(p) >= 3]
+            known = folded in seen or folded.rstrip("s") in seen or (
+                "-" in folded and parts and all(p in seen or p.rstrip("s") in seen or len(p) < 4 for p in parts))
+            if len(word) >= 4 and not known and not self.glossary.concepts_in(word) and not _MARK.search(folded):
                 out.append(word)
         return out
 

@@ -178,3 +178,14 @@ def test_a_terms_question_that_names_an_article_is_answered_from_the_faq(kb) -> 
     text, _ = reply(kb, "ordered 20 too many 3S-0604. how long do I have to send them back and what's the fee?",
                          "en")
     assert "14 days" in text and "15 %" in text and not text.startswith("3S-0604"), text
+
+
+@pytest.mark.parametrize(("question", "lang", "expected"), [
+    # the next sentence states the other side of the same limit
+    ("if I order a stock item at 4pm today, when does it leave your warehouse?", "en", "next working day"),
+    ("REST API: how many requests per minute are we allowed?", "en", "600 requests per minute"),
+    ("Wie lange vorher kündigt ihr die SEPA-Lastschrift an?", "de", "2 Tage"),  # SEPA-Lastschrift is known
+])
+def test_the_sentence_that_holds_the_value(kb, question, lang, expected) -> None:
+    text, answer = reply(kb, question, lang)
+    assert answer.answered and expected in text, text
