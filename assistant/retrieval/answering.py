@@ -331,18 +331,28 @@ class Answerer:
                 if from_catalogue is not None:
                     answers.append(from_catalogue)
                     continue
-                naming = [s for s in candidates if group <= self.evidence.context_concepts(s.unit)
-                          and s.score >= MIN_VALUE_SCORE
-                          and (not quantity or not group & QUANTITIES or s.unit.facts.has_number)]
+
+                def naming_units(wanted: frozenset[str]) -> list[Scored]:
+                    return [s for s in candidates if wanted <= self.evidence.context_concepts(s.unit)
+                            and s.score >= MIN_VALUE_SCORE
+                            and (not quantity or not wanted & QUANTITIES or s.unit.facts.has_number)]
+
+                naming, asking = naming_units(group), question
+                if not naming and group & _READ_AS.keys():
+                    # "Mit welchem Drehmoment zieh ich die an?" on a fitting: its datasheet has tightening torques
+                    other = frozenset(_READ_AS.get(c, c) for c in group)
+                    naming = naming_units(other)
+                    if naming:
+                        group, asking = other, replace(question, asked=tuple(sorted(other)))
                 if not naming:
                     missing.extend(group - MODIFIERS or group)
                     continue
                 best = naming[0]
                 passage = self._passage(best, scored)
                 if len(passage) > 1:  # an item of a list: the quote shows the list's introduction and siblings
-                    answer = value_answer(question, best, passage, self.glossary, articles, lang, group)
+                    answer = value_answer(asking, best, passage, self.glossary, articles, lang, group)
                 else:
-                    answer = value_answer(question, best, self._context(best, scored, group), self.glossary,
+                    answer = value_answer(asking, best, self._context(best, scored, group), self.glossary,
                                           articles, lang, group)
                 polar = self._polarity(question, best, group)
                 answers.append(with_verdict(answer, polar, lang) if polar else answer)
@@ -544,6 +554,9 @@ def _as_hit(chunk: Chunk) -> Hit:
 
 
 MODIFIERS = frozenset({"price", "duration"})
+# One word, two properties ("Drehmoment" is a coupling's rated torque or a fitting's tightening torque): when the
+# documents about the subject state only the other, that is what was meant
+_READ_AS = {"rated_torque": "torque", "torque": "rated_torque"}
 # How the shop works, whatever article the message names ("ordered 20 too many 3S-0604 – how long do I have to
 # send them back?"): answered from the FAQ, not looked for in the article's datasheet
 _TERMS = frozenset({"returns", "shipping", "payment", "minimum_order", "small_order_surcharge", "express",

@@ -292,7 +292,21 @@ def _about(unit: Unit, subject: set[str], series: re.Pattern[str] | None) -> boo
     if series is not None and series.search(f.folded) and not others:
         return True
     documented = set(unit.hit.metadata.get("products") or [])
-    return bool(documented & subject) and not others
+    if not (documented & subject) or others:
+        return False
+    return not _row_of_another_size(unit.text, subject)
+
+
+def _row_of_another_size(text: str, subject: set[str]) -> bool:
+    """A table row whose first cell is a size the asked articles are not ("Baugröße: 38; Nenndrehmoment …" in the
+    DK datasheet, asked about DK-024-92): about a sibling, though it names none."""
+    if "; " not in text or ": " not in text:
+        return False
+    first = text.split("; ", 1)[0].split(": ", 1)[-1].strip()
+    if not re.fullmatch(r"\d{1,4}", first):
+        return False
+    parts = {p.lstrip("0") for s in subject for p in re.findall(r"\d+", s)}
+    return first.lstrip("0") not in parts
 
 
 def value_clause(unit: Unit, question: Question, glossary: Glossary) -> str | None:

@@ -189,3 +189,12 @@ def test_a_terms_question_that_names_an_article_is_answered_from_the_faq(kb) -> 
 def test_the_sentence_that_holds_the_value(kb, question, lang, expected) -> None:
     text, answer = reply(kb, question, lang)
     assert answer.answered and expected in text, text
+
+
+def test_the_torque_meant_and_the_row_of_the_asked_size(kb) -> None:
+    # "Drehmoment" of a push-in fitting is its tightening torque (its datasheet states no rated torque)
+    text, answer = reply(kb, "Mit welchem Drehmoment zieh ich die an?", "de", "3SX-1208")
+    assert answer.answered and "G1/2 22–25 Nm" in text, text
+    # the DK datasheet's table has a row per size; size 38's 190 Nm is not the DK-024-92's
+    text, answer = reply(kb, "Welches Drehmoment hat die Kupplung?", "de", "DK-024-92")
+    assert "35 Nm" in text and "190 Nm" not in text, text
