@@ -345,7 +345,7 @@ def catalogue_answer(
     """A property of named articles that the catalogue row holds (lead time, minimum order, successor,
     temperature, pressure, materials, approvals): answered from the row, per article where they differ."""
     asked = [a for a in question.asked if a in group and a in _ROW_PROPERTIES]
-    if not asked or len(asked) != len(group - {"duration"}) or "price" in group or not articles:
+    if not asked or len(asked) != len(group - {"duration", "frequency"}) or "price" in group or not articles:
         return None
     if not (question.skus or question.series) or len(articles) > 12:
         return None

@@ -159,7 +159,8 @@ class Answerer:
             hits = self._search(part, vector)
             all_hits.extend(h for h in hits if h.chunk_id not in {x.chunk_id for x in all_hits})
             top = max([top, *(float(h.metadata.get("dense_score") or 0.0) for h in hits if h.doc_type != "product")])
-            answers.append(self._answer_part(part, hits, vector, lang))
+            said = frozenset(q.text for a in answers for q in a.quotes)
+            answers.append(self._answer_part(part, hits, vector, lang, said))
         return compose(_said_once(answers), lang, url_for_product, url_for_doc, round(top, 4), tuple(all_hits))
 
     # ------------------------------------------------------------------------------------------- search
@@ -200,7 +201,11 @@ class Answerer:
         active = [p for p in products if p.active]
         return active if active and not question.skus else products
 
-    def _answer_part(self, question: Question, hits: list[Hit], vector: np.ndarray, lang: str) -> PartAnswer:
+    def _answer_part(
+        self, question: Question, hits: list[Hit], vector: np.ndarray, lang: str, said: frozenset[str] = frozenset(),
+    ) -> PartAnswer:
+        """``said``: sentences an earlier part of the message quoted; a follow-up ("…, und wie lange läuft
+        sowas?") that carries that part's topic is answered by another sentence."""
         if question.kind in ("value", "general") and not question.has_subject:
             identified = self._identified(question) or self._named(question)
             if identified:  # "Welchen Biegeradius hat der PA12-Schlauch 10 mm?" is about one article
@@ -209,6 +214,8 @@ class Answerer:
                 question = replace(question, kind=kind_of(question, True))  # "Sind EPDM-O-Ringe FDA-konform?"
                 hits = self._search(question, vector)
         units = self._units(hits)
+        if question.context and said:
+            units = [u for u in units if u.text not in said]
         scored = self.evidence.score(question, units, vector)
         if question.kind == "suitability":
             articles = self._articles(question)
@@ -553,7 +560,7 @@ def _as_hit(chunk: Chunk) -> Hit:
                chunk.url, chunk.page, meta)
 
 
-MODIFIERS = frozenset({"price", "duration"})
+MODIFIERS = frozenset({"price", "duration", "frequency"})
 # One word, two properties ("Drehmoment" is a coupling's rated torque or a fitting's tightening torque): when the
 # documents about the subject state only the other, that is what was meant
 _READ_AS = {"rated_torque": "torque", "torque": "rated_torque"}

@@ -43,9 +43,11 @@ _TIME_SPAN = re.compile(
     r"working days?|business days?|"
     r"wochen?|weeks?|monat\w*|months?|jahr\w*|years?|stunden?|hours?|minuten?|minutes?|uhr\b|pm\b|am\b)|"
     r"\b(?:eines|einem|one|same|selben|naechsten|next)\s(?:arbeitstag\w*|werktag\w*|tag\w*|working day|day)"
-    # how often: "Druckprüfung jährlich", "inspect annually", "alle 6 Monate"
-    r"|\b(?:jaehrlich\w*|halbjaehrlich\w*|monatlich\w*|woechentlich\w*|taeglich\w*|annually|yearly|monthly|weekly|"
-    r"daily|every (?:year|month|week|day|shift))\b"
+)
+# how often: "Druckprüfung jährlich", "inspect annually", "alle 6 Monate"
+_FREQUENCY = re.compile(
+    r"\b(?:jaehrlich\w*|halbjaehrlich\w*|monatlich\w*|woechentlich\w*|taeglich\w*|annually|yearly|monthly|weekly|"
+    r"daily|alle \d+ (?:jahre|monate|wochen|tage)|every (?:\d+ )?(?:years?|months?|weeks?|days?|shift))\b"
 )
 _MONEY = re.compile(r"\d\s?(?:€|eur\b)|(?:€|eur)\s?\d")
 _COMMERCIAL = frozenset({"lead_time", "price", "successor", "minimum_order", "small_order_surcharge", "min_quantity",
@@ -143,6 +145,8 @@ class Evidence:
                 concepts.add("price")  # "8,90 € netto": a price, whatever the words around it
             if _TIME_SPAN.search(folded):
                 concepts.add("duration")  # "2 Arbeitstage", "within 14 days": a time
+            if _FREQUENCY.search(folded):
+                concepts.add("frequency")
             found = UnitFacts(
                 folded=folded,
                 tokens=frozenset(self.searcher.bm25.tokenizer.tokenize(text)),

@@ -177,9 +177,10 @@ def parse_question(
             parsed: list[Question] = []
             for part in parts[:MAX_PARTS]:
                 sub = parse_question(part, language, glossary, catalogue, page_sku, split=False)
-                topic = tuple(a for a in (parsed[-1].asked if parsed else ()) if a != "price")
-                if parsed and topic and not [a for a in sub.asked if a != "price"]:
-                    # "… a return, and is there a fee?": the fee of the return
+                topic = tuple(a for a in (parsed[-1].asked if parsed else ()) if a not in _MODIFIERS)
+                if parsed and topic and not [a for a in sub.asked if a not in _MODIFIERS]:
+                    # "… a return, and is there a fee?": the fee of the return; "… ein Rahmenvertrag, und wie
+                    # lange läuft sowas?": the framework contract's term
                     sub = replace(sub, asked=(*topic, *sub.asked), kind="value",
                                   search_text=f"{sub.search_text} {parsed[-1].text}", context=parsed[-1].text)
                 names_own = sub.constraints.families or sub.concepts & PRODUCT_KINDS
@@ -191,6 +192,10 @@ def parse_question(
                 parsed.append(sub)
             question = replace(question, parts=tuple(parsed))
     return question
+
+
+# What is asked of something else ("was kostet …", "wie lange …", "wie oft …"), never a topic on its own
+_MODIFIERS = ("price", "duration", "frequency")
 
 
 def _given(c: Constraints) -> set[str]:

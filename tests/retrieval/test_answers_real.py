@@ -198,3 +198,12 @@ def test_the_torque_meant_and_the_row_of_the_asked_size(kb) -> None:
     # the DK datasheet's table has a row per size; size 38's 190 Nm is not the DK-024-92's
     text, answer = reply(kb, "Welches Drehmoment hat die Kupplung?", "de", "DK-024-92")
     assert "35 Nm" in text and "190 Nm" not in text, text
+
+
+def test_a_follow_up_part_is_answered_by_its_own_sentence(kb) -> None:
+    # "…, und wie lange läuft sowas?" is the framework contract's term, not the first part's sentence again and not
+    # the parcel transit times ("Laufzeit nach Versand")
+    text, _ = reply(kb, "ab welchem volumen lohnt sich bei euch ein rahmenvertrag und wie lange läuft sowas?", "de")
+    assert "10.000 €" in text and "12 Monate" in text and "Laufzeit nach Versand" not in text, text
+    text, _ = reply(kb, "Wie lang bleibt ne Bestellung in der Freigabe hängen bevor die verfällt?", "de")
+    assert "14 Tage" in text, text
