@@ -441,6 +441,7 @@ def wanted_labels(c: Constraints, lang: str) -> list[str]:
         out.append(f"{label('fact', 'pressure', lang)} {c.pressure_bar:g} bar")
     out.extend(term(x, lang) for x in sorted(c.certifications))
     out.extend(term(x, lang) for x in sorted(c.materials | c.seal_materials))
+    out.extend(term(f"no_{x}", lang) for x in sorted(c.excluded_materials))
     out.extend(sorted(c.sizes))
     out.extend(term(x, lang) for x in sorted(c.media))
     out.extend(term(x, lang) for x in sorted(c.industries))

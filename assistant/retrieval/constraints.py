@@ -76,6 +76,24 @@ _MATERIALS: dict[str, tuple[str, str]] = {
         r"kunststoff|plastic|\bpa\s?\d*\b|polyamid|\bpom\b|pvdf|\bpp\b",
     ),
 }
+# Materials a buyer rules out ("no copper, zinc or brass", "messingfrei"): key -> (question regex, product regex).
+# Brass and bronze are copper alloys, brass and galvanised steel carry zinc.
+_EXCLUDABLE: dict[str, tuple[str, str]] = {
+    "brass": (r"messing\w*|\bbrass\b", r"messing|brass"),
+    "copper": (r"kupfer\w*|\bcopper\b|\bbuntmetall\w*|non-ferrous", r"kupfer|copper|messing|brass|bronze"),
+    "zinc": (r"\bzink\w*|\bzinc\b", r"\bzink|zinc|messing|brass|verzinkt|galvani"),
+    "steel": (r"\bstahl\b|\bsteel\b", r"(?<!edel)stahl|(?<!stainless )steel"),
+    "aluminium": (r"alumin\w*", r"alumin"),
+    "plastic": (r"kunststoff\w*|plastic", r"kunststoff|plastic|\bpa\b|polyamid|\bpom\b|pvdf|\bpp\b"),
+}
+# A material named after "no", "without", "kein", "ohne", "frei von", or as "-frei"/"-free"
+_EXCLUDING = re.compile(
+    r"\b(?:no|not|without|never|kein\w*|ohne|nicht|frei von|free of|free from|avoid|exclude\w*|statt|anstatt|"
+    r"anstelle von|instead of|rather than|replace)"
+    r"(?:\s+(?:any|made of|aus|in|from|of))?"  # "not made of", "nicht aus"
+    r"(?:\s+\w+\s*(?:,|\bor\b|\boder\b|\band\b|\bund\b|\bnor\b|\bnoch\b|/)){0,4}\s*$"
+)
+_FREE_AFTER = re.compile(r"^[\s-]*(?:frei|free)\b")
 _SEALS: dict[str, tuple[str, str]] = {
     "FKM": (r"\bfkm\b|viton|\bfpm\b", r"\bfkm\b|viton|\bfpm\b"),
     "FFKM": (r"\bffkm\b|kalrez", r"\bffkm\b"),
@@ -198,6 +216,7 @@ class Constraints:
     certifications: frozenset[str] = frozenset()  # keys of CERT_ALIASES
     materials: frozenset[str] = frozenset()  # body material keys of _MATERIALS
     seal_materials: frozenset[str] = frozenset()  # keys of _SEALS
+    excluded_materials: frozenset[str] = frozenset()  # keys of _EXCLUDABLE the buyer rules out
     sizes: frozenset[str] = frozenset()  # normalised size tokens
     media: frozenset[str] = frozenset()
     industries: frozenset[str] = frozenset()
@@ -216,10 +235,27 @@ class Constraints:
             + len(self.certifications)
             + len(self.materials)
             + len(self.seal_materials)
+            + len(self.excluded_materials)
             + len(self.sizes)
             + len(self.media)
             + len(self.industries)
         )
+
+
+def _excluded_materials(folded: str) -> set[str]:
+    """The materials the text rules out: "no copper, zinc or brass", "ohne Messing", "messingfrei"."""
+    out = set()
+    for key, (pattern, _) in _EXCLUDABLE.items():
+        for m in re.finditer(pattern, folded):
+            if _EXCLUDING.search(folded[max(0, m.start() - 60):m.start()]) or _FREE_AFTER.match(folded[m.end():]) \
+                    or re.search(r"(?:frei|free)$", m.group(0)):
+                out.add(key)
+    return out
+
+
+def exclusion_pattern(key: str) -> str:
+    """The product-material regex of an excluded material (what the article must not be made of)."""
+    return _EXCLUDABLE[key][1]
 
 
 def _find_all(patterns: Iterable[tuple[str, str]], text: str) -> frozenset[str]:
@@ -270,7 +306,8 @@ def parse_constraints(text: str) -> Constraints:
         m = re.search(r"(?:iso\s?14644[- ]?|iso[- ]?(?:klasse|class)\s?|(?:klasse|class)\s?)([1-9])\b", folded)
         clean_class = int(m.group(1)) if m else None
 
-    materials = {k for k, (q, _) in _MATERIALS.items() if re.search(q, folded)}
+    excluded = _excluded_materials(folded)
+    materials = {k for k, (q, _) in _MATERIALS.items() if re.search(q, folded)} - excluded
     if materials & {"1.4404", "1.4301"}:
         materials.discard("stainless")
     seals = {k for k, (q, _) in _SEALS.items() if re.search(q, folded)}
@@ -316,6 +353,7 @@ def parse_constraints(text: str) -> Constraints:
         certifications=frozenset(certs),
         materials=frozenset(materials),
         seal_materials=frozenset(seals),
+        excluded_materials=frozenset(excluded),
         sizes=frozenset(sizes),
         media=frozenset(media),
         industries=frozenset(industries),
@@ -413,6 +451,8 @@ def check_product(c: Constraints, p: Product) -> ProductMatch:
     mat_text = fold(p.material)
     for mat in sorted(c.materials):
         facts.append(Fact("material", mat, p.material, bool(re.search(_MATERIALS[mat][1], mat_text))))
+    for mat in sorted(c.excluded_materials):
+        facts.append(Fact("material", f"no_{mat}", p.material, not re.search(_EXCLUDABLE[mat][1], mat_text)))
     seal_text = fold(f"{p.seal_material} {p.material if p.family in ('seal', 'hose') else ''}")
     for seal in sorted(c.seal_materials):
         facts.append(Fact("seal", seal, p.seal_material or p.material, bool(re.search(_SEALS[seal][1], seal_text))))

@@ -270,6 +270,8 @@ def _conditions(folded: str, c: Constraints, concepts: frozenset[str]) -> list[C
         out.append(Condition("motion", concept))
     for size in sorted(c.sizes):
         out.append(Condition("size", size))
+    for material in sorted(c.excluded_materials):
+        out.append(Condition("material", f"no_{material}"))
     for material in sorted(c.materials):
         out.append(Condition("material", material))
     for seal in sorted(c.seal_materials):
@@ -314,7 +316,8 @@ _POLAR = re.compile(
 
 
 def _kind(folded: str, asked: list[str], conditions: list[Condition], c: Constraints, has_subject: bool) -> str:
-    usage = [x for x in conditions if x.kind not in IDENTITY]
+    # a material ruled out ("no brass") is a requirement of the use, not what the article is
+    usage = [x for x in conditions if x.kind not in IDENTITY or x.value.startswith("no_")]
     open_question = bool(_OPEN.match(folded))
     if asked and open_question:
         return "value"  # "Which zones is the SV-540 approved for?", "Welche Temperatur hält der HS-201 aus?"

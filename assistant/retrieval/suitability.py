@@ -354,6 +354,8 @@ def _single_constraint(condition: Condition) -> Constraints:
             return Constraints(pressure_bar=n)
         case "certification":
             return Constraints(certifications=frozenset({condition.value}))
+        case "material" if condition.value.startswith("no_"):
+            return Constraints(excluded_materials=frozenset({condition.value.removeprefix("no_")}))
         case "material":
             return Constraints(materials=frozenset({condition.value}))
         case "seal":

@@ -207,3 +207,10 @@ def test_a_follow_up_part_is_answered_by_its_own_sentence(kb) -> None:
     assert "10.000 €" in text and "12 Monate" in text and "Laufzeit nach Versand" not in text, text
     text, _ = reply(kb, "Wie lang bleibt ne Bestellung in der Freigabe hängen bevor die verfällt?", "de")
     assert "14 Tage" in text, text
+
+
+def test_a_material_the_buyer_rules_out_is_checked_not_required(kb) -> None:
+    text, answer = reply(kb, "Can I use the 3S-0804 if the spec says no brass?", "en")
+    assert answer.verdict == "no" and "nickel-plated brass" in text, text
+    text, _ = reply(kb, "Which push-in fitting for 8 mm tube into a G1/4 port, no copper, zinc or brass?", "en")
+    assert "3S-0804" not in text and "3SX-0804" in text, text

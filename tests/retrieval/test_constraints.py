@@ -79,3 +79,25 @@ def test_discontinued_sorts_after_active(products):
 def test_cleanroom_class_is_checked(products):
     assert match_products(parse_constraints("Reinraum ISO Klasse 5 Ventil"), products)[0].fits
     assert not match_products(parse_constraints("Reinraum ISO Klasse 3 Ventil"), products)[0].fits
+
+
+@pytest.mark.parametrize(("text", "required", "excluded"), [
+    ("no copper, zinc or brass anywhere near the process; push-in fitting 8 mm into G1/4",
+     set(), {"copper", "zinc", "brass"}),
+    ("Steckverschraubung messingfrei G1/4", set(), {"brass"}),
+    ("Kein Messing, kein Kupfer bitte", set(), {"brass", "copper"}),
+    ("Edelstahl statt Messing", {"stainless"}, {"brass"}),
+    ("stainless instead of brass", {"stainless"}, {"brass"}),
+    ("Steckverschraubung aus Messing G1/4", {"brass"}, set()),
+    ("no problem with brass fittings", {"brass"}, set()),  # "no" that rules out nothing
+])
+def test_a_material_ruled_out_is_not_a_material_asked_for(text, required, excluded) -> None:
+    c = parse_constraints(text)
+    assert set(c.materials) == required and set(c.excluded_materials) == excluded
+
+
+def test_an_excluded_material_fails_articles_made_of_it_or_of_an_alloy_of_it(products) -> None:
+    fits = {m.product.sku for m in match_products(parse_constraints("no copper, zinc or brass"), products)
+            if m.fits}
+    brass = {p.sku for p in products if "messing" in p.material.lower() or "brass" in p.material.lower()}
+    assert brass and fits and not fits & brass
